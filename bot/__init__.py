@@ -1,0 +1,1 @@
+"""The CESTES assistant: settings, launcher and Rasa project files."""

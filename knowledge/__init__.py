@@ -1,0 +1,1 @@
+"""Facts of the programme, each with the seed document it comes from."""
