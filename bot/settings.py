@@ -34,12 +34,14 @@ class Settings:
     bot_port: int
     actions_port: int
     web_port: int
+    cors_origins: tuple[str, ...]
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
         """Read the settings; every variable is optional."""
         env = os.environ if env is None else env
         var_dir = Path(env.get("VAR_DIR") or ROOT / "var").resolve()
+        web_port = _port(env, "WEB_PORT", 8080)
         return cls(
             var_dir=var_dir,
             knowledge_db_url=env.get("KNOWLEDGE_DB_URL")
@@ -49,5 +51,11 @@ class Settings:
             host=env.get("BIND_HOST") or "127.0.0.1",
             bot_port=_port(env, "BOT_PORT", 5005),
             actions_port=_port(env, "ACTIONS_PORT", 5055),
-            web_port=_port(env, "WEB_PORT", 8080),
+            web_port=web_port,
+            cors_origins=tuple(
+                origin.strip()
+                for origin in (env.get("CORS_ORIGINS") or "").split(",")
+                if origin.strip()
+            )
+            or (f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}"),
         )

@@ -22,3 +22,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+class KnowledgeUnavailable(RuntimeError):
+    """The knowledge database is missing, empty or unreadable; the message says the fix."""
+
+
+def open_existing(url: str) -> Engine:
+    """An engine on a database that must already have been built (never creates a file)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise KnowledgeUnavailable(
+                f"knowledge database {parsed.database} not found: run `make knowledge`"
+            )
+    return make_engine(url)

@@ -1,0 +1,1 @@
+"""Custom actions of the CESTES assistant (rasa-sdk action server)."""

@@ -1,0 +1,214 @@
+"""Answers read from the knowledge base and phrased by the domain's responses."""
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge_base import load_facts
+from actions.rendering import placeholders, source_line, template_variables
+from knowledge.db import KnowledgeUnavailable
+from knowledge.figures import quoted_superseded_figures
+from knowledge.queries import FactView
+
+logger = logging.getLogger(__name__)
+
+# Extra variables an action computes itself: name -> (text, fact it comes from).
+Variables = Dict[str, "tuple[str, Optional[FactView]]"]
+
+
+def fill(response: str, domain: Dict[Text, Any], facts: List[FactView],
+         extra: Optional[Variables] = None) -> Optional[Dict[str, str]]:
+    """Values for every placeholder of a response, plus its source line; None if one is missing."""
+    available: Variables = {**template_variables(facts), **(extra or {})}
+    values: Dict[str, str] = {}
+    used: List[FactView] = []
+    for name in sorted(placeholders(response, domain) - {"source"}):
+        if name not in available:
+            logger.error("response %s needs %s, which no current fact provides", response, name)
+            return None
+        text, fact = available[name]
+        values[name] = text
+        if fact is not None:
+            used.append(fact)
+    values["source"] = source_line(used)
+    return values
+
+
+class KnowledgeAnswerAction(Action, ABC):
+    """Utter a response of the domain filled with current facts of the knowledge base."""
+
+    response: ClassVar[str]
+    # Topics whose superseded figures are pointed out when the visitor quotes them.
+    topics: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
+
+    def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
+        """The responses to utter, with any variables computed here."""
+        return [(self.response, {})]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        """Answer from the knowledge base, or say plainly that it cannot be read."""
+        try:
+            current, superseded = load_facts(self.topics)
+        except KnowledgeUnavailable as error:
+            logger.error("%s: %s", self.name(), error)
+            dispatcher.utter_message(response="utter_knowledge_unavailable")
+            return []
+        text = tracker.latest_message.get("text") or ""
+        seen = set()
+        for quoted in quoted_superseded_figures(text, current, superseded):
+            if quoted.fact.key not in seen:
+                seen.add(quoted.fact.key)
+                dispatcher.utter_message(
+                    response=f"utter_old_figure_{quoted.fact.status}",
+                    figure=quoted.figure, label=quoted.fact.label,
+                    document=quoted.fact.source_label,
+                )
+        for response, extra in self.plan(tracker, current):
+            values = fill(response, domain, current + superseded, extra)
+            if values is None:
+                dispatcher.utter_message(response="utter_knowledge_unavailable")
+                return []
+            dispatcher.utter_message(response=response, **values)
+        return []
+
+
+class ActionAnswerOverview(KnowledgeAnswerAction):
+    """What the diploma is and whom it is for."""
+    response = "utter_answer_overview"
+    def name(self) -> Text: return "action_answer_overview"
+
+
+class ActionAnswerCpf(KnowledgeAnswerAction):
+    """CPF eligibility and the CPF price."""
+    response, topics = "utter_answer_cpf", ("cost",)
+    def name(self) -> Text: return "action_answer_cpf"
+
+
+class ActionAnswerPrerequisites(KnowledgeAnswerAction):
+    """Diploma and experience required, and the dérogation."""
+    response, topics = "utter_answer_prerequisites", ("prerequisites",)
+    def name(self) -> Text: return "action_answer_prerequisites"
+
+
+class ActionAnswerDerogation(KnowledgeAnswerAction):
+    """Entering without the level-6 diploma."""
+    response, topics = "utter_answer_derogation", ("derogation",)
+    def name(self) -> Text: return "action_answer_derogation"
+
+
+class ActionAnswerApply(KnowledgeAnswerAction):
+    """How to apply."""
+    response, topics = "utter_answer_apply", ("application",)
+    def name(self) -> Text: return "action_answer_apply"
+
+
+class ActionAnswerContact(KnowledgeAnswerAction):
+    """How to reach the CESTES."""
+    response, topics = "utter_answer_contact", ("contact",)
+    def name(self) -> Text: return "action_answer_contact"
+
+
+class ActionAnswerDuration(KnowledgeAnswerAction):
+    """Length and hours."""
+    response, topics = "utter_answer_duration", ("duration",)
+    def name(self) -> Text: return "action_answer_duration"
+
+
+class ActionAnswerSchedule(KnowledgeAnswerAction):
+    """Rhythm, weeks in presence, distance days, defences, promotion."""
+    response, topics = "utter_answer_schedule", ("schedule",)
+    def name(self) -> Text: return "action_answer_schedule"
+
+
+class ActionAnswerLocation(KnowledgeAnswerAction):
+    """Where it takes place: not stated by the current documents."""
+    response, topics = "utter_answer_location", ("location",)
+    def name(self) -> Text: return "action_answer_location"
+
+
+class ActionAnswerVae(KnowledgeAnswerAction):
+    """Validation des acquis de l'expérience."""
+    response = "utter_answer_vae"
+    def name(self) -> Text: return "action_answer_vae"
+
+
+class ActionAnswerCoopModule(KnowledgeAnswerAction):
+    """The optional cooperative module: content, hours, prices."""
+    response, topics = "utter_answer_coop_module", ("coop_module",)
+    def name(self) -> Text: return "action_answer_coop_module"
+
+
+class ActionAnswerCertification(KnowledgeAnswerAction):
+    """RNCP registration, level and certifier."""
+    response, topics = "utter_answer_certification", ("certification",)
+    def name(self) -> Text: return "action_answer_certification"
+
+
+class ActionAnswerBlocks(KnowledgeAnswerAction):
+    """Blocks of competences and teaching modules."""
+    response = "utter_answer_blocks"
+    def name(self) -> Text: return "action_answer_blocks"
+
+
+class ActionAnswerAccessRoutes(KnowledgeAnswerAction):
+    """Routes to the certification, open and closed."""
+    response = "utter_answer_access_routes"
+    def name(self) -> Text: return "action_answer_access_routes"
+
+
+class ActionAnswerInternship(KnowledgeAnswerAction):
+    """The internship required of job seekers."""
+    response = "utter_answer_internship"
+    def name(self) -> Text: return "action_answer_internship"
+
+
+class ActionAnswerEvaluation(KnowledgeAnswerAction):
+    """How the certification is assessed."""
+    response = "utter_answer_evaluation"
+    def name(self) -> Text: return "action_answer_evaluation"
+
+
+class ActionAnswerMemoire(KnowledgeAnswerAction):
+    """The mémoire: purpose, kinds, subjects, workload."""
+    response = "utter_answer_memoire"
+    def name(self) -> Text: return "action_answer_memoire"
+
+
+class ActionAnswerPedagogy(KnowledgeAnswerAction):
+    """Recherche-action and the teaching approach."""
+    response = "utter_answer_pedagogy"
+    def name(self) -> Text: return "action_answer_pedagogy"
+
+
+class ActionAnswerOutcomes(KnowledgeAnswerAction):
+    """Jobs and ROME codes."""
+    response = "utter_answer_outcomes"
+    def name(self) -> Text: return "action_answer_outcomes"
+
+
+class ActionAnswerStatistics(KnowledgeAnswerAction):
+    """Insertion figures of the last renewal survey."""
+    response = "utter_answer_statistics"
+    def name(self) -> Text: return "action_answer_statistics"
+
+
+class ActionAnswerSectors(KnowledgeAnswerAction):
+    """Sectors and employers."""
+    response = "utter_answer_sectors"
+    def name(self) -> Text: return "action_answer_sectors"
+
+
+class ActionFallback(KnowledgeAnswerAction):
+    """Off-topic or not understood: say what the assistant covers and give the contact."""
+    response = "utter_fallback"
+    def name(self) -> Text: return "action_fallback"

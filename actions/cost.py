@@ -1,0 +1,38 @@
+"""The cost answer, for every funding route or for the one the visitor named."""
+from __future__ import annotations
+
+from typing import List, Optional, Text
+
+from rasa_sdk import Tracker
+
+from actions.answers import KnowledgeAnswerAction, Variables
+from knowledge.queries import FactView
+
+
+def cost_for_route(route: Optional[str], facts: List[FactView]) -> Optional[FactView]:
+    """The current cost fact that applies to a funding route, if the documents give one."""
+    if not route:
+        return None
+    return next((f for f in facts if f.topic == "cost" and route in f.applies_to), None)
+
+
+class ActionAnswerCost(KnowledgeAnswerAction):
+    """Cost of the diploma; for a named funding route, that route's price first."""
+
+    response, topics = "utter_answer_cost", ("cost",)
+
+    def name(self) -> Text:
+        return "action_answer_cost"
+
+    def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
+        route = next(tracker.get_latest_entity_values("funding_route"), None)
+        if route is None:
+            return [(self.response, {})]
+        fact = cost_for_route(route, facts)
+        if fact is None:
+            # France Travail, the région...: no published price; say so, then the known ones.
+            return [("utter_cost_route_unpublished", {}), (self.response, {})]
+        variables: Variables = {
+            name: (str(fact.values[name]), fact) for name in ("amount", "funding", "period")
+        }
+        return [("utter_answer_cost_route", variables)]

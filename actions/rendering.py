@@ -1,0 +1,50 @@
+"""Turn facts into the variables of the domain's response templates."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from knowledge.queries import FactView
+
+_PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+
+
+def variable_name(fact_key: str, value_name: str) -> str:
+    """Template variable of one value: fact key with underscores, then the value name."""
+    return f"{fact_key.replace('.', '_')}_{value_name}"
+
+
+def render_value(value: Any) -> str:
+    """A value as text: lists become one line per item, mappings are joined by dashes."""
+    if isinstance(value, list):
+        return "\n".join(
+            "- " + (" — ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item))
+            for item in value
+        )
+    return str(value)
+
+
+def template_variables(facts: Iterable[FactView]) -> dict[str, tuple[str, FactView]]:
+    """Every variable the facts provide, with the fact it comes from."""
+    return {
+        variable_name(fact.key, name): (render_value(value), fact)
+        for fact in facts
+        for name, value in fact.values.items()
+    }
+
+
+def placeholders(response: str, domain: dict[str, Any]) -> set[str]:
+    """Variables used by any variant of a response of the domain."""
+    names: set[str] = set()
+    for variant in domain.get("responses", {}).get(response, []):
+        names.update(_PLACEHOLDER.findall(variant.get("text") or ""))
+    return names
+
+
+def source_line(facts: Iterable[FactView]) -> str:
+    """The labels of the documents behind the facts, each once, in order."""
+    labels: list[str] = []
+    for fact in facts:
+        if fact.source_label not in labels:
+            labels.append(fact.source_label)
+    return " ; ".join(labels)

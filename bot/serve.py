@@ -1,0 +1,196 @@
+"""Start the action server and the Rasa server, and stop both cleanly.
+
+    python -m bot.serve        (what `make run` calls; settings in bot/settings.py)
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
+from typing import Optional
+
+import yaml
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.settings import ROOT, Settings, SettingsError
+from knowledge.db import KnowledgeUnavailable, open_existing
+from knowledge.queries import count_facts
+
+START_TIMEOUT_S = 300
+STOP_TIMEOUT_S = 15
+_PR_SET_PDEATHSIG = 1
+
+
+class StartupError(RuntimeError):
+    """The assistant cannot start; the message says what to run."""
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGTERM if the parent dies, so no server outlives its launcher."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def check_ready(settings: Settings) -> None:
+    """Fail early, with the fix, when the model or the knowledge database is missing."""
+    if not settings.model_path.is_file():
+        raise StartupError(f"model {settings.model_path} not found: run `make train`")
+    try:
+        engine = open_existing(settings.knowledge_db_url)
+        try:
+            with Session(engine) as session:
+                facts = count_facts(session)
+        finally:
+            engine.dispose()
+    except KnowledgeUnavailable as error:
+        raise StartupError(str(error)) from error
+    except SQLAlchemyError as error:
+        raise StartupError(
+            f"knowledge database {settings.knowledge_db_url} is unreadable ({error.__class__.__name__}): "
+            "run `make knowledge`"
+        ) from error
+    if facts == 0:
+        raise StartupError(f"knowledge database {settings.knowledge_db_url} is empty: run `make knowledge`")
+
+
+def write_endpoints(settings: Settings) -> Path:
+    """bot/endpoints.yml with this run's action server port and tracker database."""
+    endpoints = yaml.safe_load((ROOT / "bot" / "endpoints.yml").read_text("utf-8"))
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{settings.actions_port}/webhook"
+    endpoints["tracker_store"]["db"] = str(settings.tracker_db_path)
+    path = settings.var_dir / "endpoints.yml"
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), "utf-8")
+    return path
+
+
+def commands(settings: Settings, endpoints: Path) -> dict[str, list[str]]:
+    """The two server command lines."""
+    python = sys.executable
+    return {
+        "actions": [python, "-m", "rasa_sdk", "--actions", "actions",
+                    "--port", str(settings.actions_port)],
+        "rasa": [python, "-m", "rasa", "run", "--model", str(settings.model_path),
+                 "--endpoints", str(endpoints),
+                 "--credentials", str(ROOT / "bot" / "credentials.yml"),
+                 "--interface", settings.host, "--port", str(settings.bot_port),
+                 "--cors", *settings.cors_origins],
+    }
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class Supervisor:
+    """Owns the server processes: start, wait until they answer, stop them all."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, command: list[str]) -> None:
+        env = {**os.environ, "SANIC_HOST": self.settings.host, "PYTHONPATH": str(ROOT)}
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent
+        )
+
+    def wait_until_ready(self, urls: dict[str, str]) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        pending = dict(urls)
+        while pending:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise StartupError(f"{name} server exited with code {process.returncode}")
+            for name, url in list(pending.items()):
+                if _answers(url):
+                    del pending[name]
+            if time.monotonic() > deadline:
+                raise StartupError(f"{', '.join(pending)} not answering after {START_TIMEOUT_S} s")
+            if pending:
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def watch(self) -> int:
+        """Block until a server exits; return its code."""
+        while True:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    print(f"serve: {name} server exited with code {process.returncode}", file=sys.stderr)
+                    return process.returncode or 1
+            time.sleep(0.5)
+
+
+def main() -> int:
+    """Start the assistant and keep it running until Ctrl-C or SIGTERM."""
+    _die_with_parent()
+    try:
+        settings = Settings.from_env()
+        check_ready(settings)
+    except (SettingsError, StartupError) as error:
+        print(f"serve: {error}", file=sys.stderr)
+        return 2
+
+    supervisor = Supervisor(settings)
+
+    def _stop(signum: int, _frame: Optional[FrameType]) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        for name, command in commands(settings, write_endpoints(settings)).items():
+            supervisor.start(name, command)
+        supervisor.wait_until_ready({
+            "actions": f"http://127.0.0.1:{settings.actions_port}/health",
+            "rasa": f"http://127.0.0.1:{settings.bot_port}/",
+        })
+        base = f"http://{settings.host}:{settings.bot_port}"
+        print(
+            "\nThe assistant is ready:\n"
+            f"  REST       POST {base}/webhooks/rest/webhook  {{\"sender\": \"...\", \"message\": \"...\"}}\n"
+            f"  socket.io  {base}/socket.io (allowed origins: {', '.join(settings.cors_origins)})\n"
+            f"  actions    http://127.0.0.1:{settings.actions_port}/webhook\n"
+            "Stop with Ctrl-C.\n",
+            flush=True,
+        )
+        return supervisor.watch()
+    except StartupError as error:
+        print(f"serve: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("serve: stopping", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        supervisor.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Shared fixtures: a knowledge database built in a temporary folder, the domain."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+from bot.settings import ROOT
+from knowledge.build import build
+from knowledge.db import make_engine
+from knowledge.loader import read_dataset
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Rasa 3.6 and its dependencies warn about their own deprecated APIs.
+    for line in ("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning",
+                 "ignore::UserWarning:rasa.*", "ignore::FutureWarning"):
+        config.addinivalue_line("filterwarnings", line)
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    return read_dataset()
+
+
+@pytest.fixture(scope="session")
+def kb_url(tmp_path_factory: pytest.TempPathFactory, dataset) -> str:
+    """URL of a knowledge database built from knowledge/data."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'knowledge.db'}"
+    engine = make_engine(url)
+    build(engine, dataset)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture()
+def use_kb(kb_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the action server's settings at the test database."""
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", kb_url)
+    return kb_url
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    """The domain as Rasa sends it to the action server."""
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(ROOT / "bot" / "domain")).as_dict()

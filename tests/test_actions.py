@@ -1,0 +1,186 @@
+"""Actions answer from the knowledge base with the domain's responses, exactly."""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers
+from actions.cost import ActionAnswerCost
+from actions.rendering import placeholders
+
+ACTIONS = {cls().name(): cls for cls in answers.KnowledgeAnswerAction.__subclasses__()}
+
+
+def make_tracker(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
+                 slots: Optional[Dict[str, Any]] = None) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots=slots or {},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
+                        "entities": entities or []},
+        events=[], paused=False, followup_action=None, active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action, domain, text="question", intent="ask", entities=None, slots=None):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, make_tracker(text, intent, entities, slots), domain))
+    return dispatcher.messages, events
+
+
+def render(domain, message, slots=None) -> str:
+    """The text Rasa would send for a message the action dispatched."""
+    kwargs = {k: v for k, v in message.items()
+              if k not in ("response", "text", "buttons", "elements", "custom",
+                           "template", "image", "attachment")}
+    generated = TemplatedNaturalLanguageGenerator(domain["responses"]).generate_from_slots(
+        message["response"], slots or {}, "rest", **kwargs
+    )
+    return generated["text"]
+
+
+def test_every_answer_action_is_registered():
+    assert set(ACTIONS) == {
+        "action_answer_overview", "action_answer_cpf", "action_answer_prerequisites",
+        "action_answer_derogation", "action_answer_apply", "action_answer_contact",
+        "action_answer_duration", "action_answer_schedule", "action_answer_location",
+        "action_answer_vae", "action_answer_coop_module", "action_answer_certification",
+        "action_answer_blocks", "action_answer_access_routes", "action_answer_internship",
+        "action_answer_evaluation", "action_answer_memoire", "action_answer_pedagogy",
+        "action_answer_outcomes", "action_answer_statistics", "action_answer_sectors",
+        "action_fallback", "action_answer_cost",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+def test_each_answer_fills_every_placeholder(use_kb, domain, name):
+    action = ACTIONS[name]()
+    messages, events = run(action, domain)
+    assert events == []
+    assert [m["response"] for m in messages] == [action.response]
+    text = render(domain, messages[0])
+    assert "{" not in text and "}" not in text
+    if "source" in placeholders(action.response, domain):
+        assert re.search(r"\nSource : \S", text)
+
+
+EXPECTED_TEXT = {
+    "action_answer_cost": ["10 005 €", "5 000,50 €", "pour les deux années", "par_cestes@lecnam.net"],
+    "action_answer_cpf": ["éligible au CPF", "10 005 €"],
+    "action_answer_prerequisites": ["diplôme de niveau 6", "BAC+3 ou +4", "3 ans minimum",
+                                    "à partir de 6 ans d'expérience"],
+    "action_answer_derogation": ["à partir de 6 ans d'expérience", "par_cestes@lecnam.net"],
+    "action_answer_apply": ["dématérialisé", "démarche simplifiée", "une seule candidature par an"],
+    "action_answer_contact": ["par_cestes@lecnam.net", "www.cestes.cnam.fr"],
+    "action_answer_duration": ["490 heures", "420 heures", "70 heures", "deux années"],
+    "action_answer_schedule": ["cinq jours tous les deux mois", "14 semaines en présentiel",
+                               "trois jours en distanciel", "trois jours de soutenances",
+                               "33ème promotion", "novembre 2024"],
+    "action_answer_location": ["ne précisent pas", "par_cestes@lecnam.net", "Dijon",
+                               "plus d'actualité"],
+    "action_answer_vae": ["validation des acquis de l'expérience", "tout ou partie du diplôme"],
+    "action_answer_coop_module": ["Initiation à la vie coopérative", "35h", "SCIC",
+                                  "400 € en tarif normal", "200 € en tarif individuel",
+                                  "non certifiant"],
+    "action_answer_certification": ["Niveau 7", "Bac + 5", "RNCP 41336", "24/09/2025",
+                                    "24/09/2030", "CPN0700A", "35080", "18/11/2025"],
+    "action_answer_blocks": ["CPN07B10", "CPN07B20", "CPN07B30", "CPN07B40",
+                             "validé séparément"],
+    "action_answer_access_routes": ["contrat de professionnalisation", "apprentissage",
+                                    "formation continue", "Par expérience",
+                                    "Par candidature individuelle"],
+    "action_answer_internship": ["au moins 8 semaines", "demandeurs d'emploi"],
+    "action_answer_evaluation": ["cas pratiques", "mémoire professionnel", "jury mixte",
+                                 "quatre blocs"],
+    "action_answer_memoire": ["2 à 4 journées par mois", "universitaire"],
+    "action_answer_pedagogy": ["recherche-action", "autobiographie raisonnée"],
+    "action_answer_outcomes": ["K1802", "M1302", "Coordinateur de réseaux"],
+    "action_answer_statistics": ["2018 : 26", "83 %", "2016 : 64"],
+    "action_answer_sectors": ["EHPAD", "GIP"],
+    "action_fallback": ["par_cestes@lecnam.net"],
+}
+
+
+@pytest.mark.parametrize("name, fragments", sorted(EXPECTED_TEXT.items()))
+def test_answers_state_the_current_facts(use_kb, domain, name, fragments):
+    messages, _ = run(ACTIONS[name](), domain)
+    text = render(domain, messages[-1])
+    for fragment in fragments:
+        assert fragment in text
+
+
+@pytest.mark.parametrize("name", ["action_answer_cost", "action_answer_duration",
+                                  "action_answer_schedule", "action_answer_prerequisites"])
+def test_current_answers_never_mix_in_old_figures(use_kb, domain, name):
+    messages, _ = run(ACTIONS[name](), domain)
+    text = render(domain, messages[-1])
+    for old in ("500 euros", "1500", "455", "13 semaines", "3 000", "1 500", "90 heures",
+                "2009", "une année"):
+        assert not re.search(rf"(?<![\d ]){re.escape(old)}", text), old
+
+
+def test_fallback_states_no_programme_figure(use_kb, domain):
+    messages, _ = run(ACTIONS["action_fallback"](), domain, "quel temps demain ?", "out_of_scope")
+    assert not re.search(r"\d", render(domain, messages[0]))
+
+
+@pytest.mark.parametrize(
+    "route, amount",
+    [("individuel", "5 000,50 €"), ("employeur", "10 005 €"), ("opco", "10 005 €"),
+     ("cpf", "10 005 €")],
+)
+def test_cost_for_a_named_funding_route(use_kb, domain, route, amount):
+    entities = [{"entity": "funding_route", "value": route}]
+    messages, _ = run(ActionAnswerCost(), domain, "combien ?", "ask_cost", entities,
+                      {"funding_route": route})
+    assert [m["response"] for m in messages] == ["utter_answer_cost_route"]
+    assert messages[0]["amount"] == amount
+    assert amount in render(domain, messages[0], {"funding_route": route})
+
+
+@pytest.mark.parametrize("route, words", [("france_travail", "France Travail"),
+                                          ("region", "la Région")])
+def test_cost_for_a_route_without_published_price(use_kb, domain, route, words):
+    entities = [{"entity": "funding_route", "value": route}]
+    slots = {"funding_route": route}
+    messages, _ = run(ActionAnswerCost(), domain, "combien ?", "ask_cost", entities, slots)
+    assert [m["response"] for m in messages] == ["utter_cost_route_unpublished", "utter_answer_cost"]
+    assert words in render(domain, messages[0], slots)
+    assert not re.search(r"\d", render(domain, messages[0], slots))
+
+
+def test_an_old_price_is_named_as_such_before_the_current_one(use_kb, domain):
+    messages, _ = run(ActionAnswerCost(), domain, "j'ai lu 500 €, c'est ça ?", "ask_cost")
+    assert [m["response"] for m in messages] == ["utter_old_figure_history", "utter_answer_cost"]
+    warning = render(domain, messages[0])
+    assert "« 500 euros » est une information ancienne" in warning
+    assert "brochure CNAM Bourgogne, édition 2009–2011 à Dijon" in warning
+
+
+def test_a_figure_of_the_other_programme_is_named_as_such(use_kb, domain):
+    messages, _ = run(ActionAnswerCost(), domain, "on m'a dit 3000 €", "ask_cost")
+    assert messages[0]["response"] == "utter_old_figure_other_programme"
+    assert "certificat de spécialisation" in render(domain, messages[0])
+
+
+def test_missing_knowledge_database_gets_a_polite_answer(tmp_path, monkeypatch, domain):
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", f"sqlite:///{tmp_path / 'absent.db'}")
+    messages, _ = run(ActionAnswerCost(), domain)
+    assert [m["response"] for m in messages] == ["utter_knowledge_unavailable"]
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_corrupt_knowledge_database_gets_a_polite_answer(tmp_path, monkeypatch, domain):
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", f"sqlite:///{corrupt}")
+    messages, _ = run(ActionAnswerCost(), domain)
+    assert [m["response"] for m in messages] == ["utter_knowledge_unavailable"]
+    assert corrupt.read_bytes() == b"this is not a database" * 100
