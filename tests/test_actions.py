@@ -102,7 +102,7 @@ EXPECTED_TEXT = {
     "action_answer_memoire": ["2 à 4 journées par mois", "universitaire"],
     "action_answer_pedagogy": ["recherche-action", "autobiographie raisonnée"],
     "action_answer_outcomes": ["K1802", "M1302", "Coordinateur de réseaux"],
-    "action_answer_statistics": ["2018 : 26", "83 %", "2016 : 64"],
+    "action_answer_statistics": ["2018 : 26 certifiés (dont 0 par VAE) ; taux d'insertion global à 6 mois : 83 %", "2016 : 64 certifiés"],
     "action_answer_sectors": ["EHPAD", "GIP"],
     "action_fallback": ["par_cestes@lecnam.net"],
 }

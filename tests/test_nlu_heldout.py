@@ -1,0 +1,76 @@
+"""The trained model on the held-out set (tests/nlu/heldout.yml), never used for training."""
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.settings import ROOT
+from knowledge.provenance import normalise
+
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+MODEL = ROOT / "models" / "assistant.tar.gz"
+# Floors set from measurement (see README, "NLU quality"), a few points under what the
+# model reaches, so that a real regression fails and run-to-run noise does not.
+MIN_ACCURACY = 0.88
+MIN_OUT_OF_SCOPE_RECALL = 0.80
+MAX_IN_SCOPE_FALSE_FALLBACK = 0.06
+FALLBACK = {"out_of_scope", "nlu_fallback"}
+
+
+def examples(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs of a Rasa NLU YAML file, with entity markup removed."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def training_texts() -> set[str]:
+    texts = set()
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        if yaml.safe_load(path.read_text("utf-8")).get("nlu", [{}])[0].get("intent"):
+            texts.update(normalise(text) for text, _ in examples(path))
+    return texts
+
+
+def test_heldout_set_is_large_and_separate_from_training():
+    heldout = examples(HELDOUT)
+    counts = Counter(intent for _, intent in heldout)
+    assert len(heldout) >= 300 and counts["out_of_scope"] >= 60
+    overlap = {normalise(text) for text, _ in heldout} & training_texts()
+    assert overlap == set()
+
+
+@pytest.fixture(scope="module")
+def predictions():
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+
+    async def parse_all():
+        return [(intent, (await agent.parse_message(text))["intent"]["name"])
+                for text, intent in examples(HELDOUT)]
+
+    return asyncio.run(parse_all())
+
+
+def test_intent_accuracy(predictions):
+    correct = sum(1 for expected, got in predictions
+                  if expected == got or (expected == "out_of_scope" and got in FALLBACK))
+    assert correct / len(predictions) >= MIN_ACCURACY
+
+
+def test_off_topic_is_recognised(predictions):
+    off_topic = [got for expected, got in predictions if expected == "out_of_scope"]
+    assert sum(got in FALLBACK for got in off_topic) / len(off_topic) >= MIN_OUT_OF_SCOPE_RECALL
+
+
+def test_in_scope_questions_rarely_fall_back(predictions):
+    in_scope = [got for expected, got in predictions if expected != "out_of_scope"]
+    assert sum(got in FALLBACK for got in in_scope) / len(in_scope) <= MAX_IN_SCOPE_FALSE_FALLBACK

@@ -1,0 +1,165 @@
+"""The assistant as users reach it: `python -m bot.serve`, then REST on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ROOT
+
+MODEL = ROOT / "models" / "assistant.tar.gz"
+READY = "The assistant is ready"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen
+    bot_port: int
+    actions_port: int
+    log: Path
+
+    def ask(self, text, sender=None):
+        body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.bot_port}/webhooks/rest/webhook", data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids whose command line holds the marker (a port number unique to this test)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline and int(entry.name) != os.getpid():
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, kb_url):
+    if not MODEL.is_file():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
+    var = tmp_path_factory.mktemp("var")
+    bot_port, actions_port = free_port(), free_port()
+    env = {**os.environ, "VAR_DIR": str(var), "KNOWLEDGE_DB_URL": kb_url,
+           "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port)}
+    log = var / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "bot.serve"], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while READY not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.5)
+    running = Running(process, bot_port, actions_port, log)
+    yield running
+    if process.poll() is None:
+        process.kill()
+
+
+QUESTIONS = [
+    ("Combien coûte la formation ?", ["10 005 €", "5 000,50 €"]),
+    ("Quel est le prix si je la finance moi-même ?", ["5 000,50 €"]),
+    ("combien ça coûte si c'est mon employeur qui paie ?", ["10 005 €"]),
+    ("La formation est-elle éligible au CPF ?", ["éligible au CPF", "10 005 €"]),
+    ("Quels sont les prérequis pour s'inscrire ?", ["diplôme de niveau 6", "3 ans minimum"]),
+    ("Je n'ai pas de bac+3, est-ce que je peux quand même candidater ?", ["6 ans d'expérience"]),
+    ("Combien de temps dure la formation ?", ["deux années", "490 heures"]),
+    ("Combien d'heures de séminaires y a-t-il ?", ["420 heures"]),
+    ("Quel est le rythme de la formation ?", ["cinq jours tous les deux mois"]),
+    ("Est-ce qu'il y a des cours à distance ?", ["trois jours en distanciel"]),
+    ("Peut-on obtenir le diplôme par la VAE ?", ["validation des acquis de l'expérience"]),
+    ("Le module coopératif, c'est quoi ?", ["35h", "SCIC", "400 € en tarif normal"]),
+    ("Quel est le code RNCP du diplôme ?", ["41336", "24/09/2030"]),
+    ("c'est un diplôme de quel niveau ?", ["Niveau 7"]),
+    ("Peut-on suivre la formation en apprentissage ?", ["apprentissage", "contrat de professionnalisation"]),
+    ("Je suis demandeur d'emploi, est-ce que je dois faire un stage ?", ["au moins 8 semaines"]),
+    ("Comment se passe l'évaluation ?", ["jury mixte"]),
+    ("Quels métiers peut-on exercer après ce diplôme ?", ["Coordinateur de réseaux"]),
+    ("Comment je fais pour candidater ?", ["démarche simplifiée"]),
+    ("Quelle est l'adresse mail du CESTES ?", ["par_cestes@lecnam.net"]),
+]
+
+
+@pytest.mark.parametrize("question, fragments", QUESTIONS, ids=[q for q, _ in QUESTIONS])
+def test_rest_answers_current_facts(assistant, question, fragments):
+    status, replies = assistant.ask(question)
+    assert status == 200
+    text = "\n".join(reply.get("text", "") for reply in replies)
+    for fragment in fragments:
+        assert fragment in text
+    assert "Source : " in text
+
+
+@pytest.mark.parametrize("question", [
+    "Quel temps fera-t-il demain à Lyon ?",
+    "je voudrais commander une pizza",
+    "combien coûte le master de droit du Cnam ?",
+])
+def test_off_topic_gets_no_programme_figure(assistant, question):
+    status, replies = assistant.ask(question)
+    text = "\n".join(reply.get("text", "") for reply in replies)
+    assert status == 200 and "par_cestes@lecnam.net" in text
+    assert not re.search(r"\d", text)
+
+
+def test_an_old_price_is_corrected(assistant):
+    _, replies = assistant.ask("j'ai lu que la formation coûtait 500 €, c'est toujours le cas ?")
+    texts = [reply["text"] for reply in replies]
+    assert "« 500 euros » est une information ancienne" in texts[0]
+    assert "5 000,50 €" in texts[1]
+
+
+@pytest.mark.parametrize("payload", [
+    {"sender": "x", "message": ""},
+    {"sender": "x", "message": "   "},
+    {"sender": "x", "message": "a" * 100_000},
+    {"sender": "x", "message": "<script>alert(1)</script>"},
+])
+def test_odd_messages_never_get_a_server_error(assistant, payload):
+    status, replies = assistant.ask(payload["message"], payload["sender"])
+    assert status == 200 and isinstance(replies, list)
+
+
+def test_conversations_are_stored_in_sqlite_under_var(assistant):
+    assistant.ask("bonjour", sender="stored")
+    tracker = Path(assistant.log).parent / "tracker.db"
+    assert tracker.is_file() and tracker.stat().st_size > 0
+
+
+def test_sigterm_stops_every_server(assistant):
+    marker = str(assistant.bot_port)
+    assert processes_with(marker), "the Rasa server should be running"
+    assistant.process.send_signal(signal.SIGTERM)
+    assert assistant.process.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while (processes_with(marker) or processes_with(str(assistant.actions_port))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_with(marker) == []
+    assert processes_with(str(assistant.actions_port)) == []
