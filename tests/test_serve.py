@@ -147,6 +147,31 @@ def test_odd_messages_never_get_a_server_error(assistant, payload):
     assert status == 200 and isinstance(replies, list)
 
 
+def test_socketio_channel_answers(assistant):
+    import asyncio
+
+    import socketio
+
+    async def talk() -> dict:
+        client = socketio.AsyncClient()
+        replies: asyncio.Queue = asyncio.Queue()
+        client.on("bot_uttered", replies.put_nowait)
+        # Long-polling: the engineio client's websocket transport needs aiohttp >= 3.10, which
+        # Rasa 3.6 pins out; the server side (what browsers use) is not affected.
+        await client.connect(f"http://127.0.0.1:{assistant.bot_port}", socketio_path="/socket.io",
+                             transports=["polling"])
+        session = uuid.uuid4().hex
+        await client.emit("session_request", {"session_id": session})
+        await client.emit("user_uttered", {"message": "c'est éligible au CPF ?", "session_id": session})
+        try:
+            return await asyncio.wait_for(replies.get(), timeout=60)
+        finally:
+            await client.disconnect()
+
+    reply = asyncio.run(talk())
+    assert "éligible au CPF" in reply["text"]
+
+
 def test_conversations_are_stored_in_sqlite_under_var(assistant):
     assistant.ask("bonjour", sender="stored")
     tracker = Path(assistant.log).parent / "tracker.db"
