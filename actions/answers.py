@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_base import load_facts
@@ -54,6 +54,10 @@ class KnowledgeAnswerAction(Action, ABC):
         """The responses to utter, with any variables computed here."""
         return [(self.response, {})]
 
+    def slot_events(self, tracker: Tracker, facts: List[FactView]) -> List[EventType]:
+        """Slots to set besides last_topic."""
+        return []
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         """Answer from the knowledge base, or say plainly that it cannot be read."""
@@ -79,7 +83,8 @@ class KnowledgeAnswerAction(Action, ABC):
                 dispatcher.utter_message(response="utter_knowledge_unavailable")
                 return []
             dispatcher.utter_message(response=response, **values)
-        return []
+        # What was just answered, so that a follow-up ("il coûte combien ?") can refer to it.
+        return [SlotSet("last_topic", self.name()), *self.slot_events(tracker, current)]
 
 
 class ActionAnswerOverview(KnowledgeAnswerAction):
@@ -212,3 +217,11 @@ class ActionFallback(KnowledgeAnswerAction):
     """Off-topic or not understood: say what the assistant covers and give the contact."""
     response = "utter_fallback"
     def name(self) -> Text: return "action_fallback"
+
+    def slot_events(self, tracker: Tracker, facts: List[FactView]) -> List[EventType]:
+        """After two messages in a row not understood, offer a person (utter_offer_handoff)."""
+        intents = [(e.get("parse_data") or {}).get("intent", {}).get("name")
+                   for e in tracker.events if e.get("event") == "user"]
+        if intents[-2:] == ["nlu_fallback", "nlu_fallback"]:
+            return [FollowupAction("utter_offer_handoff")]
+        return []

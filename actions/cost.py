@@ -1,12 +1,24 @@
 """The cost answer, for every funding route or for the one the visitor named."""
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Text
 
 from rasa_sdk import Tracker
 
 from actions.answers import KnowledgeAnswerAction, Variables
+from knowledge.provenance import normalise
 from knowledge.queries import FactView
+
+
+# Words that name the diploma itself, so that "combien coûte la formation ?" is never read
+# as a question about the module just discussed.
+_PROGRAMME = re.compile(r"\b(formation|diplome|cursus|master|titre|programme|deux ans|2 ans)\b")
+
+
+def asks_about_programme(text: str) -> bool:
+    """True when a cost question names the diploma rather than "it"."""
+    return bool(_PROGRAMME.search(normalise(text or "")))
 
 
 def cost_for_route(route: Optional[str], facts: List[FactView]) -> Optional[FactView]:
@@ -26,6 +38,10 @@ class ActionAnswerCost(KnowledgeAnswerAction):
 
     def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
         route = next(tracker.get_latest_entity_values("funding_route"), None)
+        if (route is None and tracker.get_slot("last_topic") == "action_answer_coop_module"
+                and not asks_about_programme(tracker.latest_message.get("text") or "")):
+            # "il coûte combien ?" just after the cooperative module: the module's price.
+            return [("utter_answer_coop_module_price", {})]
         if route is None:
             return [(self.response, {})]
         fact = cost_for_route(route, facts)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -23,6 +23,30 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Where handoff e-mails are sent; absent when SMTP_HOST is not set."""
+
+    host: str
+    port: int
+    user: Optional[str]
+    password: Optional[str] = field(repr=False)
+    starttls: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Optional["SmtpSettings"]:
+        """None when SMTP is not configured."""
+        host = (env.get("SMTP_HOST") or "").strip()
+        if not host:
+            return None
+        starttls = (env.get("SMTP_STARTTLS") or "false").strip().lower()
+        if starttls not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"SMTP_STARTTLS={starttls!r} must be true or false.")
+        return cls(host=host, port=_port(env, "SMTP_PORT", 25),
+                   user=env.get("SMTP_USER") or None, password=env.get("SMTP_PASSWORD") or None,
+                   starttls=starttls in ("true", "1", "yes"))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where state lives and which ports the servers use."""
 
@@ -35,6 +59,10 @@ class Settings:
     actions_port: int
     web_port: int
     cors_origins: tuple[str, ...]
+    handoff_db_url: str
+    smtp: Optional["SmtpSettings"]
+    handoff_from: str
+    handoff_to: Optional[str]
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -58,4 +86,8 @@ class Settings:
                 if origin.strip()
             )
             or (f"http://127.0.0.1:{web_port}", f"http://localhost:{web_port}"),
+            handoff_db_url=env.get("HANDOFF_DB_URL") or f"sqlite:///{var_dir / 'handoff.db'}",
+            smtp=SmtpSettings.from_env(env),
+            handoff_from=env.get("HANDOFF_FROM") or "assistant-cestes@localhost",
+            handoff_to=env.get("HANDOFF_TO") or None,
         )

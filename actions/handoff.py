@@ -1,0 +1,221 @@
+"""Hand a candidate's request over to the CESTES: consent, details, confirmation, e-mail."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.answers import KnowledgeAnswerAction, Variables, fill
+from actions.knowledge_base import load_facts
+from actions.eligibility import UNKNOWN, format_years
+from bot.handoff import mailer, store
+from bot.handoff.delivery import deliver
+from bot.handoff.models import PENDING, SENT
+from bot.settings import Settings
+from knowledge import eligibility
+from knowledge.db import KnowledgeUnavailable
+from knowledge.queries import FactView
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_SLOTS = ("handoff_consent", "handoff_name", "handoff_email", "handoff_phone",
+                 "handoff_question", "handoff_confirmed")
+NO_PHONE = "none"
+MAX_NAME, MAX_QUESTION, TRANSCRIPT_LINES, TRANSCRIPT_LINE = 100, 1000, 20, 300
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_PHONE = re.compile(r"^\+?[\d .()-]{8,20}$")
+_MARKUP = re.compile(r"[<>{}\[\]\x00-\x1f\x7f]")
+
+
+@functools.lru_cache(maxsize=4)
+def _store(url: str) -> Engine:
+    return store.open_store(url)
+
+
+def clean_text(value: Any, limit: int) -> Optional[str]:
+    """Text without markup or control characters, cut to a limit; None if nothing is left."""
+    if not isinstance(value, str):
+        return None
+    text = re.sub(r"\s+", " ", _MARKUP.sub(" ", value)).strip()
+    return text[:limit] or None
+
+
+def valid_email(value: Any) -> Optional[str]:
+    """The address if it looks deliverable, else None."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if len(text) <= 254 and _EMAIL.match(text) else None
+
+
+def valid_phone(value: Any) -> Optional[str]:
+    """A phone number (8 to 15 digits), or None."""
+    text = value.strip() if isinstance(value, str) else ""
+    digits = re.sub(r"\D", "", text)
+    return text if _PHONE.match(text) and 8 <= len(digits) <= 15 else None
+
+
+def pseudonym(sender_id: str) -> str:
+    """A stable id for the conversation that does not reveal the sender id."""
+    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:16]
+
+
+def transcript(events: List[Dict[str, Any]]) -> str:
+    """The last messages before the handoff started, one line each."""
+    start = max((i for i, e in enumerate(events)
+                 if e.get("event") == "active_loop" and e.get("name") == "handoff_form"),
+                default=len(events))
+    lines = []
+    for event in events[:start]:
+        if event.get("event") in ("user", "bot") and event.get("text"):
+            who = "Visiteur" if event["event"] == "user" else "Assistant"
+            text = re.sub(r"\s+", " ", event["text"]).strip()[:TRANSCRIPT_LINE]
+            lines.append(f"{who} : {text}")
+    return "\n".join(lines[-TRANSCRIPT_LINES:])
+
+
+def eligibility_answers(tracker: Tracker) -> Dict[str, Any]:
+    """The pre-check answers, if the candidate gave them."""
+    diploma = eligibility.diploma_by_id(tracker.get_slot("diploma") or "")
+    years = tracker.get_slot("experience_years")
+    if diploma is None or years in (None, UNKNOWN):
+        return {}
+    return {"diploma": diploma.id, "diploma_label": diploma.label,
+            "years": format_years(float(years)),
+            "kind": tracker.get_slot("experience_kind") or "",
+            "outcome": tracker.get_slot("eligibility_outcome") or ""}
+
+
+class ValidateHandoffForm(FormValidationAction):
+    """Check each detail the candidate gives, and stop at once without consent."""
+
+    def name(self) -> Text:
+        return "validate_handoff_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
+        """Nothing more is asked once consent is refused."""
+        if tracker.get_slot("handoff_consent") is False:
+            return ["handoff_consent"]
+        return domain_slots
+
+    def validate_handoff_name(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """A name without markup, at most 100 characters."""
+        name = clean_text(value, MAX_NAME)
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_name")
+        return {"handoff_name": name}
+
+    def validate_handoff_email(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """A well-formed address, or ask again politely."""
+        email = valid_email(value)
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+        return {"handoff_email": email}
+
+    def validate_handoff_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """Optional: "non" is fine; otherwise 8 to 15 digits."""
+        if value == NO_PHONE:
+            return {"handoff_phone": NO_PHONE}
+        phone = valid_phone(value)
+        if phone is None:
+            dispatcher.utter_message(response="utter_invalid_phone")
+        return {"handoff_phone": phone}
+
+    def validate_handoff_question(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """The question, without markup, at most 1000 characters."""
+        return {"handoff_question": clean_text(value, MAX_QUESTION)}
+
+
+class ActionAskHandoffConsent(KnowledgeAnswerAction):
+    """Say what will be sent, to whom and why, and ask for consent."""
+
+    response = "utter_ask_handoff_consent"
+
+    def name(self) -> Text:
+        return "action_ask_handoff_consent"
+
+
+class ActionAskHandoffConfirmed(KnowledgeAnswerAction):
+    """Show exactly what will be sent, and ask to confirm."""
+
+    response = "utter_ask_handoff_confirmed"
+
+    def name(self) -> Text:
+        return "action_ask_handoff_confirmed"
+
+    def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
+        phone = tracker.get_slot("handoff_phone")
+        answers = eligibility_answers(tracker)
+        return [(self.response, {
+            "name": (tracker.get_slot("handoff_name") or "", None),
+            "email": (tracker.get_slot("handoff_email") or "", None),
+            "phone": (phone if phone and phone != NO_PHONE else "—", None),
+            "question": (tracker.get_slot("handoff_question") or "", None),
+            "eligibility": (mailer.eligibility_summary(answers), None),
+        })]
+
+
+class ActionSubmitHandoff(Action):
+    """Record the request, send it if SMTP is configured, and tell the candidate plainly."""
+
+    def name(self) -> Text:
+        return "action_submit_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        """Nothing is lost: the request is stored before any attempt to send it."""
+        reset = [SlotSet(slot, None) for slot in HANDOFF_SLOTS]
+        if tracker.get_slot("handoff_consent") is not True:
+            dispatcher.utter_message(response="utter_handoff_declined")
+            return reset
+        if tracker.get_slot("handoff_confirmed") is not True:
+            dispatcher.utter_message(response="utter_handoff_cancelled")
+            return reset
+        settings = Settings.from_env()
+        try:
+            current, _ = load_facts(())
+        except KnowledgeUnavailable:
+            current = []
+        cestes = next((str(f.values["address"]) for f in current if f.key == "contact.email"), "")
+        to = settings.handoff_to or cestes
+        phone = tracker.get_slot("handoff_phone")
+        new = store.NewRequest(
+            conversation=pseudonym(tracker.sender_id),
+            name=tracker.get_slot("handoff_name"), email=tracker.get_slot("handoff_email"),
+            phone=None if phone in (None, NO_PHONE) else phone,
+            question=tracker.get_slot("handoff_question"),
+            eligibility=eligibility_answers(tracker), transcript=transcript(tracker.events),
+        )
+        request_id: Optional[int] = None
+        try:
+            engine = _store(settings.handoff_db_url)
+            request_id = store.record(engine, new)
+        except SQLAlchemyError as error:
+            logger.error("handoff request could not be stored: %s", error.__class__.__name__)
+        status = PENDING
+        if request_id is not None and to and settings.smtp is not None:
+            status = await asyncio.to_thread(deliver, engine, request_id, settings, to)
+        if status == SENT:
+            response = "utter_handoff_sent"
+        else:
+            response = "utter_handoff_not_sent" if request_id else "utter_handoff_not_stored"
+        mailto = mailer.mailto_link(cestes or to, new.name, new.question)
+        values = fill(response, domain, current, {"mailto": (mailto, None)})
+        if values is None:
+            dispatcher.utter_message(response="utter_knowledge_unavailable")
+        else:
+            dispatcher.utter_message(response=response, **values)
+        return reset
