@@ -107,6 +107,18 @@ class ValidateHandoffForm(FormValidationAction):
             return ["handoff_consent"]
         return domain_slots
 
+    async def extract_handoff_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """When the address is asked: a single word or anything with "@" is an attempt at an
+        address (checked below); a sentence classified as a question interrupts instead."""
+        if tracker.get_slot("requested_slot") != "handoff_email":
+            return {}
+        text = (tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if "@" in text or " " not in text or intent in ("inform", "nlu_fallback", "out_of_scope"):
+            return {"handoff_email": text}
+        return {}
+
     def validate_handoff_name(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
         """A name without markup, at most 100 characters."""

@@ -1,6 +1,8 @@
 """The assistant as users reach it: `python -m bot.serve`, then REST on 127.0.0.1."""
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -59,14 +61,39 @@ def processes_with(marker: str) -> list[int]:
     return pids
 
 
+class Inbox:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory, kb_url):
+def inbox():
+    from aiosmtpd.controller import Controller
+
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.port = port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, kb_url, inbox):
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
     var = tmp_path_factory.mktemp("var")
     bot_port, actions_port = free_port(), free_port()
     env = {**os.environ, "VAR_DIR": str(var), "KNOWLEDGE_DB_URL": kb_url,
-           "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port)}
+           "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port),
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
+           "HANDOFF_FROM": "assistant@cestes.test"}
     log = var / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "bot.serve"], cwd=ROOT, env=env,
@@ -145,6 +172,55 @@ def test_an_old_price_is_corrected(assistant):
 def test_odd_messages_never_get_a_server_error(assistant, payload):
     status, replies = assistant.ask(payload["message"], payload["sender"])
     assert status == 200 and isinstance(replies, list)
+
+
+def conversation(assistant, turns):
+    """Send each message in one conversation; return the texts of each reply."""
+    sender = uuid.uuid4().hex
+    return ["\n".join(r.get("text", "") for r in assistant.ask(turn, sender)[1]) for turn in turns]
+
+
+def test_eligibility_in_one_message(assistant):
+    [reply] = conversation(assistant, ["J'ai une licence et 5 ans en association, je peux candidater ?"])
+    assert "vous remplissez a priori les conditions" in reply
+    assert "Voulez-vous que je transmette votre question au CESTES" in reply
+
+
+def test_eligibility_questions_then_outcome(assistant):
+    replies = conversation(assistant, ["je voudrais vérifier mon éligibilité", "un BTS",
+                                       "7 ans", "salariée dans un centre social"])
+    assert "Quel est votre diplôme le plus élevé" in replies[0]
+    assert "Combien d'années d'expérience" in replies[1]
+    assert "surtout professionnelle" in replies[2]
+    assert "une dérogation est envisageable" in replies[3]
+
+
+def test_follow_up_questions_keep_their_context(assistant):
+    replies = conversation(assistant, ["Combien coûte la formation ?", "et en financement individuel ?",
+                                       "Parlez-moi du module coopératif", "il coûte combien ?"])
+    assert "10 005 €" in replies[0]
+    assert "5 000,50 €" in replies[1] and "10 005" not in replies[1]
+    assert "400 € en tarif normal" in replies[3] and "10 005" not in replies[3]
+
+
+def test_handoff_by_email_end_to_end(assistant, inbox):
+    replies = conversation(assistant, [
+        "je voudrais parler à quelqu'un du CESTES", "/affirm", "/affirm", "Marie Dupont",
+        "pas-un-email", "marie.dupont@example.org", "non", "Puis-je commencer en janvier ?", "/affirm",
+    ])
+    assert "Voulez-vous que je transmette" in replies[0]
+    assert "Êtes-vous d'accord ?" in replies[1] and "par_cestes@lecnam.net" in replies[1]
+    assert "Quel est votre nom" in replies[2]
+    assert "adresse e-mail" in replies[3]
+    assert "ne semble pas valide" in replies[4]
+    assert "téléphone" in replies[5]
+    assert "Quelle est votre question" in replies[6]
+    assert "Puis-je commencer en janvier ?" in replies[7] and "Je l'envoie ?" in replies[7]
+    assert "C'est envoyé" in replies[8]
+    [message] = inbox.messages
+    assert message["To"] == "par_cestes@lecnam.net"
+    assert message["Reply-To"] == "Marie Dupont <marie.dupont@example.org>"
+    assert "Puis-je commencer en janvier ?" in message.get_content()
 
 
 def test_socketio_channel_answers(assistant):
