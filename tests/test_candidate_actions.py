@@ -121,3 +121,23 @@ def test_the_programme_price_is_still_given_after_the_module_when_asked(use_kb, 
     messages, _ = run(ActionAnswerCost(), tracker("et la formation, elle coûte combien ?", "ask_cost",
                                                   {"last_topic": "action_answer_coop_module"}, None), domain)
     assert [m["response"] for m in messages] == ["utter_answer_cost"]
+
+
+def _user(intent: str) -> dict:
+    return {"event": "user", "text": "xx", "parse_data": {"intent": {"name": intent}}}
+
+
+@pytest.mark.parametrize("intents, offered", [
+    (["nlu_fallback", "nlu_fallback"], True),
+    (["ask_cost", "nlu_fallback"], False),
+    (["nlu_fallback", "out_of_scope"], False),
+    (["nlu_fallback"], False),
+])
+def test_a_person_is_offered_after_two_misunderstandings(use_kb, domain, intents, offered):
+    from actions.answers import ActionFallback
+
+    tracker_ = Tracker("x", {}, {"text": "xx", "intent": {"name": intents[-1]}},
+                       [_user(i) for i in intents], False, None, {}, "action_listen")
+    _, events = run(ActionFallback(), tracker_, domain)
+    followups = [e["name"] for e in events if e.get("event") == "followup"]
+    assert followups == (["utter_offer_handoff"] if offered else [])
