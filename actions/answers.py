@@ -10,7 +10,9 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_base import load_facts
-from actions.rendering import placeholders, source_line, template_variables
+from actions.rendering import placeholders, render_text, source_line, template_variables
+from actions.review_log import LOW_CONFIDENCE, fallback_reason, log_message
+from bot.settings import Settings
 from knowledge.db import KnowledgeUnavailable
 from knowledge.figures import quoted_superseded_figures
 from knowledge.queries import FactView
@@ -58,6 +60,21 @@ class KnowledgeAnswerAction(Action, ABC):
         """Slots to set besides last_topic."""
         return []
 
+    def review(self, tracker: Tracker, reply: str) -> None:
+        """Log an answer given with little confidence, for staff to check."""
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence")
+        if confidence is not None and float(confidence) < LOW_CONFIDENCE:
+            log_message(tracker, "low_confidence", reply, entry=self.name())
+
+    @staticmethod
+    def feedback_buttons(response: str, domain: Dict[Text, Any]) -> Dict[str, Any]:
+        """👍 / 👎 under factual answers (the buttons of utter_feedback_buttons), unless disabled."""
+        if not response.startswith("utter_answer_") or not Settings.from_env().feedback_buttons:
+            return {}
+        variants = domain.get("responses", {}).get("utter_feedback_buttons") or [{}]
+        buttons = variants[0].get("buttons")
+        return {"buttons": buttons} if buttons else {}
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         """Answer from the knowledge base, or say plainly that it cannot be read."""
@@ -66,6 +83,8 @@ class KnowledgeAnswerAction(Action, ABC):
         except KnowledgeUnavailable as error:
             logger.error("%s: %s", self.name(), error)
             dispatcher.utter_message(response="utter_knowledge_unavailable")
+            log_message(tracker, "action_failure", render_text("utter_knowledge_unavailable", domain, {}),
+                        entry=self.name())
             return []
         text = tracker.latest_message.get("text") or ""
         seen = set()
@@ -77,12 +96,16 @@ class KnowledgeAnswerAction(Action, ABC):
                     figure=quoted.figure, label=quoted.fact.label,
                     document=quoted.fact.source_label,
                 )
+        replies = []
         for response, extra in self.plan(tracker, current):
             values = fill(response, domain, current + superseded, extra)
             if values is None:
                 dispatcher.utter_message(response="utter_knowledge_unavailable")
+                log_message(tracker, "action_failure", entry=self.name())
                 return []
-            dispatcher.utter_message(response=response, **values)
+            dispatcher.utter_message(response=response, **values, **self.feedback_buttons(response, domain))
+            replies.append(render_text(response, domain, values))
+        self.review(tracker, "\n".join(replies))
         # What was just answered, so that a follow-up ("il coûte combien ?") can refer to it.
         return [SlotSet("last_topic", self.name()), *self.slot_events(tracker, current)]
 
@@ -217,6 +240,10 @@ class ActionFallback(KnowledgeAnswerAction):
     """Off-topic or not understood: say what the assistant covers and give the contact."""
     response = "utter_fallback"
     def name(self) -> Text: return "action_fallback"
+
+    def review(self, tracker: Tracker, reply: str) -> None:
+        """Every fallback goes to the review log, with why it happened."""
+        log_message(tracker, fallback_reason(tracker.latest_message), reply)
 
     def slot_events(self, tracker: Tracker, facts: List[FactView]) -> List[EventType]:
         """After two messages in a row not understood, offer a person (utter_offer_handoff)."""

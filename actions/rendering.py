@@ -48,3 +48,10 @@ def source_line(facts: Iterable[FactView]) -> str:
         if fact.source_label not in labels:
             labels.append(fact.source_label)
     return " ; ".join(labels)
+
+
+def render_text(response: str, domain: dict[str, Any], values: dict[str, Any]) -> str:
+    """The first variant of a response with its placeholders filled (for the review log)."""
+    variants = domain.get("responses", {}).get(response) or [{}]
+    template = variants[0].get("text") or ""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)

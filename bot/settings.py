@@ -22,6 +22,15 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name}={raw!r} must be a whole number of days (1 or more).")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """Where handoff e-mails are sent; absent when SMTP_HOST is not set."""
@@ -63,6 +72,11 @@ class Settings:
     smtp: Optional["SmtpSettings"]
     handoff_from: str
     handoff_to: Optional[str]
+    review_db_url: str
+    review_token: Optional[str] = field(repr=False)
+    retention_days: int
+    promote_file: Path
+    feedback_buttons: bool
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -90,4 +104,10 @@ class Settings:
             smtp=SmtpSettings.from_env(env),
             handoff_from=env.get("HANDOFF_FROM") or "assistant-cestes@localhost",
             handoff_to=env.get("HANDOFF_TO") or None,
+            review_db_url=env.get("REVIEW_DB_URL") or f"sqlite:///{var_dir / 'review.db'}",
+            review_token=env.get("REVIEW_TOKEN") or None,
+            retention_days=_positive(env, "REVIEW_RETENTION_DAYS", 180),
+            promote_file=Path(env.get("PROMOTE_FILE") or ROOT / "data" / "nlu" / "promoted.yml"),
+            feedback_buttons=(env.get("FEEDBACK_BUTTONS") or "true").strip().lower()
+            not in ("false", "0", "no"),
         )

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from knowledge.db import create_tables
 from knowledge.loader import Dataset
 from knowledge.models import Base, Fact, Source
 
@@ -32,7 +33,7 @@ def _assign(row: object, fields: dict) -> bool:
 
 def init_db(engine: Engine) -> None:
     """Create the tables that do not exist yet."""
-    Base.metadata.create_all(engine)
+    create_tables(Base.metadata, engine)
 
 
 def build(engine: Engine, dataset: Dataset) -> BuildReport:

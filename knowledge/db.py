@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 
 def make_engine(url: str) -> Engine:
@@ -19,8 +20,12 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Several processes write the review log at once: WAL lets readers and a writer coexist,
+    # and a writer waits up to 10 s for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -37,3 +42,13 @@ def open_existing(url: str) -> Engine:
                 f"knowledge database {parsed.database} not found: run `make knowledge`"
             )
     return make_engine(url)
+
+
+def create_tables(metadata: MetaData, engine: Engine) -> None:
+    """Create missing tables; another process creating them at the same moment is fine."""
+    try:
+        metadata.create_all(engine)
+    except OperationalError as error:
+        if "already exists" not in str(error):
+            raise
+        metadata.create_all(engine)

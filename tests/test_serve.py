@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from bot.settings import ROOT
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 READY = "The assistant is ready"
+REVIEW_TOKEN = "review-token-for-tests"
 
 
 def free_port() -> int:
@@ -36,6 +38,7 @@ class Running:
     bot_port: int
     actions_port: int
     log: Path
+    web_port: int = 0
 
     def ask(self, text, sender=None):
         body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
@@ -89,9 +92,10 @@ def assistant(tmp_path_factory, kb_url, inbox):
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
     var = tmp_path_factory.mktemp("var")
-    bot_port, actions_port = free_port(), free_port()
+    bot_port, actions_port, web_port = free_port(), free_port(), free_port()
     env = {**os.environ, "VAR_DIR": str(var), "KNOWLEDGE_DB_URL": kb_url,
            "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port),
+           "WEB_PORT": str(web_port), "REVIEW_TOKEN": REVIEW_TOKEN,
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
            "HANDOFF_FROM": "assistant@cestes.test"}
     log = var / "serve.log"
@@ -104,7 +108,7 @@ def assistant(tmp_path_factory, kb_url, inbox):
             process.kill()
             pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.5)
-    running = Running(process, bot_port, actions_port, log)
+    running = Running(process, bot_port, actions_port, log, web_port)
     yield running
     if process.poll() is None:
         process.kill()
@@ -221,6 +225,26 @@ def test_handoff_by_email_end_to_end(assistant, inbox):
     assert message["To"] == "par_cestes@lecnam.net"
     assert message["Reply-To"] == "Marie Dupont <marie.dupont@example.org>"
     assert "Puis-je commencer en janvier ?" in message.get_content()
+
+
+def test_unanswered_questions_reach_the_review_page(assistant):
+    import concurrent.futures
+
+    marker = uuid.uuid4().hex[:8]
+    questions = [f"quel temps fera-t-il demain à Lyon {marker} {n} ?" for n in range(20)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda q: assistant.ask(q)[0], questions))
+    assert statuses == [200] * 20
+    url = f"http://127.0.0.1:{assistant.web_port}/review/api/unanswered"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=10)
+    assert refused.value.code == 401
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {REVIEW_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        items = json.loads(response.read())["items"]
+    logged = sorted(i["text"] for i in items if marker in i["text"])
+    assert logged == sorted(questions)
+    assert {i["reason"] for i in items if marker in i["text"]} <= {"out_of_scope", "fallback", "ambiguity"}
 
 
 def test_socketio_channel_answers(assistant):

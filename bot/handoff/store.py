@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.handoff.models import FAILED, PENDING, SENT, Base, HandoffRequest, _now
-from knowledge.db import make_engine
+from knowledge.db import create_tables, make_engine
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class NewRequest:
 def open_store(url: str) -> Engine:
     """An engine on the handoff database, its table created if needed."""
     engine = make_engine(url)
-    Base.metadata.create_all(engine)
+    create_tables(Base.metadata, engine)
     return engine
 
 

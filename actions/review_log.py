@@ -1,0 +1,62 @@
+"""Write what the assistant could not answer well to the review log, never failing the answer."""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Dict, Optional
+
+import yaml
+from rasa_sdk import Tracker
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.review import store
+from bot.settings import ROOT, Settings
+
+logger = logging.getLogger(__name__)
+
+# An answered intent below this confidence is logged as "low_confidence" for review.
+LOW_CONFIDENCE = 0.6
+
+
+@functools.lru_cache(maxsize=4)
+def _log(url: str) -> Engine:
+    return store.open_log(url)
+
+
+@functools.lru_cache(maxsize=1)
+def ambiguity_threshold() -> float:
+    """The FallbackClassifier's ambiguity threshold, read from config.yml."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text("utf-8"))
+    for component in config.get("pipeline", []):
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("ambiguity_threshold", 0.1))
+    return 0.1
+
+
+def ranking(message: Dict[str, Any]) -> list[dict[str, Any]]:
+    """The top intents of a parsed message, the fallback pseudo-intent left out."""
+    return [r for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"][:3]
+
+
+def fallback_reason(message: Dict[str, Any]) -> str:
+    """Why a message fell back: off-topic, two intents too close, or too little confidence."""
+    if (message.get("intent") or {}).get("name") == "out_of_scope":
+        return "out_of_scope"
+    top = ranking(message)
+    if len(top) >= 2 and top[0]["confidence"] - top[1]["confidence"] < ambiguity_threshold():
+        return "ambiguity"
+    return "fallback"
+
+
+def log_message(tracker: Tracker, reason: str, reply: str = "", entry: Optional[str] = None,
+                message: Optional[Dict[str, Any]] = None) -> None:
+    """Add the latest (or given) user message to the review log; errors are only logged."""
+    message = message or tracker.latest_message
+    try:
+        store.record(_log(Settings.from_env().review_db_url), store.Entry(
+            sender_id=tracker.sender_id, text=message.get("text") or "", reason=reason,
+            intents=ranking(message), reply=reply, entry=entry,
+        ))
+    except (SQLAlchemyError, ValueError, OSError) as error:
+        logger.error("review log: could not record a %s message (%s)", reason, error.__class__.__name__)

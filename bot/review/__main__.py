@@ -1,0 +1,92 @@
+"""Staff command line for the review log, and the web server of the review page.
+
+    python -m bot.review serve                 the page on 127.0.0.1:$WEB_PORT/review
+    python -m bot.review list [--reason R] [--status S]
+    python -m bot.review export --format csv|json [--output FILE]
+    python -m bot.review resolve|ignore ID [ID ...]
+    python -m bot.review purge [--days N]      delete rows older than N days (default: REVIEW_RETENTION_DAYS)
+    python -m bot.review forget CONVERSATION   delete every row of one conversation
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any, TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.review import store
+from bot.settings import Settings, SettingsError
+
+
+def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+    """The log as JSON, or as CSV with ";" (intents as JSON in one column)."""
+    if fmt == "json":
+        json.dump(rows, out, ensure_ascii=False, indent=1)
+        return
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"], delimiter=";")
+    writer.writeheader()
+    writer.writerows({**row, "intents": json.dumps(row["intents"], ensure_ascii=False)} for row in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bot.review")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the review page")
+    listing = commands.add_parser("list", help="print the log")
+    listing.add_argument("--reason")
+    listing.add_argument("--status")
+    export = commands.add_parser("export", help="export the log")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--output", help="file to write (default: standard output)")
+    for name in ("resolve", "ignore"):
+        marker = commands.add_parser(name, help=f"mark rows {name}d")
+        marker.add_argument("ids", type=int, nargs="+")
+    purge = commands.add_parser("purge", help="delete rows past the retention period")
+    purge.add_argument("--days", type=int)
+    forget = commands.add_parser("forget", help="delete every row of one conversation")
+    forget.add_argument("conversation")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "serve":
+            from aiohttp import web
+
+            from bot.review.web import create_app
+
+            web.run_app(create_app(settings), host=settings.host, port=settings.web_port,
+                        print=None, access_log=None)
+            return 0
+        engine = store.open_log(settings.review_db_url)
+        if args.command == "list":
+            for row in store.entries(engine, store.Filters(args.reason, args.status)):
+                print(f"#{row['id']}  {row['created_at']}  {row['reason']:17} {row['status']:9} {row['text'][:80]}")
+        elif args.command == "export":
+            rows = store.entries(engine, limit=1_000_000)
+            if args.output:
+                # A CSV file gets a BOM so that a spreadsheet reads it as UTF-8.
+                encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
+                with open(args.output, "w", encoding=encoding, newline="") as out:
+                    write_export(rows, args.format, out)
+            else:
+                write_export(rows, args.format, sys.stdout)
+        elif args.command in ("resolve", "ignore"):
+            print(f"{store.set_status(engine, args.ids, args.command + 'd')} row(s) updated")
+        elif args.command == "purge":
+            days = args.days or settings.retention_days
+            if days < 1:
+                raise SettingsError("--days must be 1 or more")
+            print(f"{store.purge(engine, days)} row(s) older than {days} days deleted")
+        else:
+            print(f"{store.forget_conversation(engine, args.conversation)} row(s) deleted")
+        return 0
+    except (SettingsError, SQLAlchemyError, OSError) as error:
+        print(f"review: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

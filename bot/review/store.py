@@ -1,0 +1,149 @@
+"""Writes and typed queries of the review log (SQLite under var/ by default)."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot.review.models import REASONS, STATUSES, Base, LoggedQuestion, utcnow
+from knowledge.db import create_tables, make_engine
+from knowledge.provenance import normalise
+
+MAX_TEXT = 2000
+
+
+def open_log(url: str) -> Engine:
+    """An engine on the review log, its table created if needed."""
+    engine = make_engine(url)
+    create_tables(Base.metadata, engine)
+    return engine
+
+
+def pseudonym(sender_id: str) -> str:
+    """A stable id for a conversation that does not reveal the sender id."""
+    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:16]
+
+
+def group_key(text: str) -> str:
+    """How similar questions are grouped: case, accents, punctuation and spacing ignored."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", normalise(text))).strip()[:500]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One message to log."""
+
+    sender_id: str
+    text: str
+    reason: str
+    intents: list[dict[str, Any]] = field(default_factory=list)
+    reply: str = ""
+    entry: Optional[str] = None
+
+
+def record(engine: Engine, item: Entry) -> int:
+    """Add a row; return its id."""
+    if item.reason not in REASONS:
+        raise ValueError(f"unknown reason {item.reason!r}")
+    text = (item.text or "")[:MAX_TEXT]
+    with Session(engine) as session, session.begin():
+        row = LoggedQuestion(
+            conversation=pseudonym(item.sender_id), text=text, normalised=group_key(text),
+            intents=[{"name": i.get("name"), "confidence": round(float(i.get("confidence") or 0), 4)}
+                     for i in item.intents[:3]],
+            reply=(item.reply or "")[:MAX_TEXT], reason=item.reason, entry=item.entry,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What staff filter the log on."""
+
+    reason: Optional[str] = None
+    status: Optional[str] = None
+    since: Optional[datetime.date] = None
+    until: Optional[datetime.date] = None
+
+
+def _select(filters: Filters):
+    statement = select(LoggedQuestion).order_by(LoggedQuestion.created_at.desc(), LoggedQuestion.id.desc())
+    if filters.reason:
+        statement = statement.where(LoggedQuestion.reason == filters.reason)
+    if filters.status:
+        statement = statement.where(LoggedQuestion.status == filters.status)
+    if filters.since:
+        statement = statement.where(LoggedQuestion.created_at >= datetime.datetime.combine(filters.since, datetime.time()))
+    if filters.until:
+        end = datetime.datetime.combine(filters.until + datetime.timedelta(days=1), datetime.time())
+        statement = statement.where(LoggedQuestion.created_at < end)
+    return statement
+
+
+def as_dict(row: LoggedQuestion) -> dict[str, Any]:
+    """A row as JSON-ready data."""
+    return {"id": row.id, "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
+            "conversation": row.conversation, "text": row.text, "group": row.normalised,
+            "intents": row.intents, "reply": row.reply, "reason": row.reason, "entry": row.entry,
+            "status": row.status, "promoted_intent": row.promoted_intent}
+
+
+def entries(engine: Engine, filters: Filters = Filters(), limit: int = 1000) -> list[dict[str, Any]]:
+    """Logged questions, newest first."""
+    with Session(engine) as session:
+        return [as_dict(row) for row in session.scalars(_select(filters).limit(limit))]
+
+
+def groups(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows grouped by normalised text, the largest groups first."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        group = by_key.setdefault(row["group"], {"group": row["group"], "text": row["text"], "count": 0,
+                                                "ids": [], "reasons": Counter(), "last": row["created_at"],
+                                                "statuses": Counter()})
+        group["count"] += 1
+        group["ids"].append(row["id"])
+        group["reasons"][row["reason"]] += 1
+        group["statuses"][row["status"]] += 1
+    return sorted(by_key.values(), key=lambda g: (-g["count"], g["group"]))
+
+
+def set_status(engine: Engine, ids: Iterable[int], status: str, intent: Optional[str] = None) -> int:
+    """Mark rows; return how many changed."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    ids = [int(i) for i in ids]
+    with Session(engine) as session, session.begin():
+        result = session.execute(update(LoggedQuestion).where(LoggedQuestion.id.in_(ids))
+                                 .values(status=status, promoted_intent=intent))
+        return result.rowcount
+
+
+def get(engine: Engine, row_id: int) -> Optional[dict[str, Any]]:
+    """One row, or None."""
+    with Session(engine) as session:
+        row = session.get(LoggedQuestion, row_id)
+        return as_dict(row) if row else None
+
+
+def purge(engine: Engine, days: int, now: Optional[datetime.datetime] = None) -> int:
+    """Delete rows older than the retention period; return how many."""
+    cutoff = (now or utcnow()) - datetime.timedelta(days=days)
+    with Session(engine) as session, session.begin():
+        return session.execute(delete(LoggedQuestion).where(LoggedQuestion.created_at < cutoff)).rowcount
+
+
+def forget_conversation(engine: Engine, conversation: str) -> int:
+    """Delete every row of one conversation (pseudonym, or the raw sender id)."""
+    keys = {conversation, pseudonym(conversation)}
+    with Session(engine) as session, session.begin():
+        return session.execute(delete(LoggedQuestion).where(LoggedQuestion.conversation.in_(keys))).rowcount
