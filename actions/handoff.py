@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import logging
 import re
 from typing import Any, Dict, List, Optional, Text
@@ -21,6 +20,7 @@ from actions.eligibility import UNKNOWN, format_years
 from bot.handoff import mailer, store
 from bot.handoff.delivery import deliver
 from bot.handoff.models import PENDING, SENT
+from bot.review.store import pseudonym
 from bot.settings import Settings
 from knowledge import eligibility
 from knowledge.db import KnowledgeUnavailable
@@ -61,11 +61,6 @@ def valid_phone(value: Any) -> Optional[str]:
     text = value.strip() if isinstance(value, str) else ""
     digits = re.sub(r"\D", "", text)
     return text if _PHONE.match(text) and 8 <= len(digits) <= 15 else None
-
-
-def pseudonym(sender_id: str) -> str:
-    """A stable id for the conversation that does not reveal the sender id."""
-    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:16]
 
 
 def transcript(events: List[Dict[str, Any]]) -> str:

@@ -154,6 +154,27 @@ def test_promote_writes_valid_rasa_yaml(tmp_path):
         promote.promote(path, "x", "ask_nothing")
 
 
+def test_forget_deletes_one_conversation_everywhere(log_url, tmp_path, monkeypatch, capsys):
+    from bot.handoff import store as handoff_store
+    from knowledge.db import make_engine
+
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path / 'handoff.db'}")
+    tracker = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    with tracker.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)")
+        connection.exec_driver_sql("INSERT INTO events (sender_id) VALUES ('visitor-1'), ('visitor-1'), ('other')")
+    store.record(store.open_log(log_url), store.Entry("visitor-1", "bonjour ?", "fallback"))
+    store.record(store.open_log(log_url), store.Entry("other", "salut ?", "fallback"))
+    handoff_store.record(handoff_store.open_store(f"sqlite:///{tmp_path / 'handoff.db'}"), handoff_store.NewRequest(
+        conversation=store.pseudonym("visitor-1"), name="A", email="a@b.fr", question="q"))
+    assert review_cli(["forget", "visitor-1"]) == 0
+    assert "deleted: 1 logged question(s), 1 handoff request(s), 2 tracker event(s)" in capsys.readouterr().out
+    with tracker.connect() as connection:
+        assert connection.exec_driver_sql("SELECT sender_id FROM events").fetchall() == [("other",)]
+    assert [r["text"] for r in store.entries(store.open_log(log_url))] == ["salut ?"]
+
+
 def test_cli_lists_exports_resolves_and_purges(log_url, tmp_path, capsys):
     engine = store.open_log(log_url)
     first = store.record(engine, store.Entry("a", "où est le parking ?", "out_of_scope"))

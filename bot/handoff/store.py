@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -75,3 +75,12 @@ def mark(engine: Engine, request_id: int, status: str, error: Optional[str] = No
         row.status = status
         row.sent_at = _now() if status == SENT else None
         row.last_error = None if status == SENT else (error or "")[:300]
+
+
+def forget_conversation(engine: Engine, conversation: str) -> int:
+    """Delete the requests of one conversation (pseudonym, or the raw sender id)."""
+    from bot.review.store import pseudonym
+
+    keys = {conversation, pseudonym(conversation)}
+    with Session(engine) as session, session.begin():
+        return session.execute(delete(HandoffRequest).where(HandoffRequest.conversation.in_(keys))).rowcount

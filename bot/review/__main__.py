@@ -31,6 +31,26 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
     writer.writerows({**row, "intents": json.dumps(row["intents"], ensure_ascii=False)} for row in rows)
 
 
+def forget_everywhere(settings: Settings, conversation: str) -> str:
+    """Delete one conversation from the review log, the handoff requests and the tracker store."""
+    from sqlalchemy import MetaData, Table, delete
+
+    from bot.handoff import store as handoff_store
+    from knowledge.db import make_engine
+
+    logged = store.forget_conversation(store.open_log(settings.review_db_url), conversation)
+    requests = handoff_store.forget_conversation(handoff_store.open_store(settings.handoff_db_url),
+                                                 conversation)
+    events = 0
+    if settings.tracker_db_path.is_file():  # Rasa keeps the raw sender id
+        tracker = make_engine(f"sqlite:///{settings.tracker_db_path}")
+        table = Table("events", MetaData(), autoload_with=tracker)
+        with tracker.begin() as connection:
+            events = connection.execute(delete(table).where(table.c.sender_id == conversation)).rowcount
+        tracker.dispose()
+    return f"deleted: {logged} logged question(s), {requests} handoff request(s), {events} tracker event(s)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
     parser = argparse.ArgumentParser(prog="python -m bot.review")
@@ -81,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SettingsError("--days must be 1 or more")
             print(f"{store.purge(engine, days)} row(s) older than {days} days deleted")
         else:
-            print(f"{store.forget_conversation(engine, args.conversation)} row(s) deleted")
+            print(forget_everywhere(settings, args.conversation))
         return 0
     except (SettingsError, SQLAlchemyError, OSError) as error:
         print(f"review: {error}", file=sys.stderr)
