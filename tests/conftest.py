@@ -21,6 +21,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("filterwarnings", line)
 
 
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes under var/ or data/: every database and file goes to a temporary folder."""
+    var = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("VAR_DIR", str(var))
+    monkeypatch.setenv("REVIEW_DB_URL", f"sqlite:///{var / 'review.db'}")
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{var / 'handoff.db'}")
+    monkeypatch.setenv("PROMOTE_FILE", str(var / "promoted.yml"))
+    for name in ("SMTP_HOST", "HANDOFF_TO", "REVIEW_TOKEN", "KNOWLEDGE_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def dataset():
     return read_dataset()

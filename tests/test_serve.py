@@ -196,7 +196,7 @@ def test_eligibility_questions_then_outcome(assistant):
     assert "Quel est votre diplôme le plus élevé" in replies[0]
     assert "Combien d'années d'expérience" in replies[1]
     assert "surtout professionnelle" in replies[2]
-    assert "une dérogation est envisageable" in replies[3]
+    assert "est envisageable à partir de 6 ans" in replies[3] and "c'est votre cas" in replies[3]
 
 
 def test_follow_up_questions_keep_their_context(assistant):
