@@ -85,7 +85,7 @@ def commands(settings: Settings, endpoints: Path) -> dict[str, list[str]]:
                  "--credentials", str(ROOT / "bot" / "credentials.yml"),
                  "--interface", settings.host, "--port", str(settings.bot_port),
                  "--cors", *settings.cors_origins],
-        "web": [python, "-m", "bot.review", "serve"],
+        "web": [python, "-m", "bot.webserver"],
     }
 
 
@@ -178,6 +178,7 @@ def main() -> int:
             f"  REST       POST {base}/webhooks/rest/webhook  {{\"sender\": \"...\", \"message\": \"...\"}}\n"
             f"  socket.io  {base}/socket.io (allowed origins: {', '.join(settings.cors_origins)})\n"
             f"  actions    http://127.0.0.1:{settings.actions_port}/webhook\n"
+            f"  web page   http://{settings.host}:{settings.web_port}/ (the chat widget)\n"
             f"  review     http://{settings.host}:{settings.web_port}/review "
             f"({'token from REVIEW_TOKEN' if settings.review_token else 'disabled: set REVIEW_TOKEN'})\n"
             "Stop with Ctrl-C.\n",

@@ -203,7 +203,7 @@ def review_server(tmp_path_factory):
         "script": store.record(engine, store.Entry("visitor-8", "<script>alert(1)</script>", "fallback")),
         "cost": store.record(engine, store.Entry("visitor-7", "c koi le tarif ?", "low_confidence")),
     }
-    process = subprocess.Popen([sys.executable, "-m", "bot.review", "serve"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bot.webserver"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -272,6 +272,18 @@ def test_socketio_channel_answers(assistant):
     assert "éligible au CPF" in reply["text"]
 
 
+@pytest.mark.parametrize("origin, allowed", [("page", True), ("http://evil.example", False)])
+def test_only_the_configured_origins_may_call_the_rest_channel(assistant, origin, allowed):
+    origin = f"http://127.0.0.1:{assistant.web_port}" if origin == "page" else origin
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{assistant.bot_port}/webhooks/rest/webhook", method="OPTIONS",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        granted = response.headers.get("Access-Control-Allow-Origin")
+    assert (granted == origin) is allowed
+
+
 def test_conversations_are_stored_in_sqlite_under_var(assistant):
     assistant.ask("bonjour", sender="stored")
     tracker = Path(assistant.log).parent / "tracker.db"

@@ -1,6 +1,5 @@
 """Staff command line for the review log, and the web server of the review page.
 
-    python -m bot.review serve                 the page on 127.0.0.1:$WEB_PORT/review
     python -m bot.review list [--reason R] [--status S]
     python -m bot.review export --format csv|json [--output FILE]
     python -m bot.review resolve|ignore ID [ID ...]
@@ -55,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
     parser = argparse.ArgumentParser(prog="python -m bot.review")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve the review page")
     listing = commands.add_parser("list", help="print the log")
     listing.add_argument("--reason")
     listing.add_argument("--status")
@@ -72,14 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        if args.command == "serve":
-            from aiohttp import web
-
-            from bot.review.web import create_app
-
-            web.run_app(create_app(settings), host=settings.host, port=settings.web_port,
-                        print=None, access_log=None)
-            return 0
         engine = store.open_log(settings.review_db_url)
         if args.command == "list":
             for row in store.entries(engine, store.Filters(args.reason, args.status)):
