@@ -273,6 +273,27 @@ def test_socketio_channel_answers(assistant):
 
 
 @pytest.mark.parametrize("origin, allowed", [("page", True), ("http://evil.example", False)])
+def test_socketio_accepts_only_the_configured_origins(assistant, origin, allowed):
+    import asyncio
+
+    import socketio
+
+    origin = f"http://127.0.0.1:{assistant.web_port}" if origin == "page" else origin
+
+    async def connect() -> bool:
+        client = socketio.AsyncClient(reconnection=False)
+        try:
+            await client.connect(f"http://127.0.0.1:{assistant.bot_port}", socketio_path="/socket.io",
+                                 transports=["polling"], headers={"Origin": origin}, wait_timeout=10)
+        except socketio.exceptions.ConnectionError:
+            return False
+        await client.disconnect()
+        return True
+
+    assert asyncio.run(connect()) is allowed
+
+
+@pytest.mark.parametrize("origin, allowed", [("page", True), ("http://evil.example", False)])
 def test_only_the_configured_origins_may_call_the_rest_channel(assistant, origin, allowed):
     origin = f"http://127.0.0.1:{assistant.web_port}" if origin == "page" else origin
     request = urllib.request.Request(

@@ -103,6 +103,20 @@ def test_markup_is_shown_as_text(page):
     assert page.dialogs == []
 
 
+def test_unread_badge_and_typing_indicator(page):
+    page.get_by_role("button", name="Une question ?").click()
+    wait_for_bot(page, 1, "Bonjour")
+    page.get_by_label("Votre message").fill("Combien de temps dure la formation ?")
+    page.keyboard.press("Enter")
+    assert page.locator(".cw-typing").is_visible()  # shown until the answer arrives
+    page.keyboard.press("Escape")
+    badge = page.locator(".cw-badge")
+    badge.wait_for(state="visible", timeout=60_000)
+    assert int(badge.inner_text()) >= 1
+    page.get_by_role("button", name="Une question ?").click()
+    assert badge.is_hidden() and "490 heures" in page.locator(".cw-log").inner_text()
+
+
 def test_accessibility_basics_and_mobile_layout(page):
     launcher = page.get_by_role("button", name="Une question ?")
     launcher.click()
