@@ -241,6 +241,12 @@ class ActionFallback(KnowledgeAnswerAction):
     response = "utter_fallback"
     def name(self) -> Text: return "action_fallback"
 
+    def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
+        """An over-long message (cut by LengthGuard) is told so."""
+        if tracker.latest_message.get("truncated"):
+            return [("utter_message_too_long", {})]
+        return [(self.response, {})]
+
     def review(self, tracker: Tracker, reply: str) -> None:
         """Every fallback goes to the review log, with why it happened."""
         log_message(tracker, fallback_reason(tracker.latest_message), reply)

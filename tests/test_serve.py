@@ -167,15 +167,26 @@ def test_an_old_price_is_corrected(assistant):
     assert "5 000,50 €" in texts[1]
 
 
-@pytest.mark.parametrize("payload", [
-    {"sender": "x", "message": ""},
-    {"sender": "x", "message": "   "},
-    {"sender": "x", "message": "a" * 100_000},
-    {"sender": "x", "message": "<script>alert(1)</script>"},
+@pytest.mark.parametrize("message", [
+    "", "   ", "<script>alert(1)</script>", "'; DROP TABLE events; --", "a" * 41,
 ])
-def test_odd_messages_never_get_a_server_error(assistant, payload):
-    status, replies = assistant.ask(payload["message"], payload["sender"])
+def test_odd_messages_never_get_a_server_error(assistant, message):
+    status, replies = assistant.ask(message)
     assert status == 200 and isinstance(replies, list)
+
+
+@pytest.mark.parametrize("message", ["😀😀😀", "\x00\x01\x02", "1234567", "???", "prix" * 20])
+def test_junk_gets_no_programme_figure(assistant, message):
+    status, replies = assistant.ask(message)
+    text = "\n".join(r.get("text", "") for r in replies)
+    assert status == 200 and "par_cestes@lecnam.net" in text and not re.search(r"\d", text)
+
+
+@pytest.mark.parametrize("message", ["a" * 100_000, "prix " * 5_000])
+def test_over_long_messages_are_cut_with_a_polite_reply(assistant, message):
+    status, replies = assistant.ask(message)
+    text = "\n".join(r.get("text", "") for r in replies)
+    assert status == 200 and "Votre message est trop long" in text and not re.search(r"\d", text)
 
 
 def conversation(assistant, turns):
