@@ -138,3 +138,19 @@ def test_unreachable_server_gives_a_french_error_with_the_email(browser, assista
     error = page.locator(".cw-error").first.inner_text()
     assert "ne répond pas" in error and "par_cestes@lecnam.net" in error
     context.close()
+
+
+def test_an_empty_reply_is_reported_in_french(browser, assistant):  # noqa: F811
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"http://127.0.0.1:{assistant.web_port}/")
+    page.get_by_role("button", name="Une question ?").click()
+    wait_for_bot(page, 1, "Bonjour")
+    page.route("**/webhooks/rest/webhook", lambda route: route.fulfill(
+        status=200, content_type="application/json", body="[]",
+        headers={"Access-Control-Allow-Origin": "*"}))
+    page.get_by_label("Votre message").fill("Combien coûte la formation ?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".cw-error", timeout=30_000)
+    assert "par_cestes@lecnam.net" in page.locator(".cw-error").first.inner_text()
+    context.close()

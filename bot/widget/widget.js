@@ -127,7 +127,11 @@
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     }).then(function (replies) {
-      (replies || []).forEach(function (reply) {
+      // No reply at all means the assistant failed inside (e.g. its action server is down).
+      if (!Array.isArray(replies) || (!replies.length && message.charAt(0) !== "/")) {
+        throw new Error("no reply");
+      }
+      replies.forEach(function (reply) {
         if (reply.text) { add({ from: "bot", text: reply.text }); }
         if (reply.buttons && reply.buttons.length) { add({ from: "buttons", buttons: reply.buttons }); }
       });

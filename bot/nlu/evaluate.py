@@ -1,0 +1,110 @@
+"""Held-out NLU evaluation of the trained model, side by side with a simple baseline.
+
+    python -m bot.nlu.evaluate [--model models/assistant.tar.gz] [--output var/eval-nlu.json]
+
+The baseline is trained on the same data/nlu examples: TF-IDF on character 2–5-grams within
+words, then a logistic regression, falling back below 0.3 probability. A prediction of
+nlu_fallback counts as out_of_scope. Prints per-intent precision / recall / F1, off-topic
+recall and the in-scope false-fallback rate for both, and writes them as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.settings import ROOT
+
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+FALLBACK = {"nlu_fallback", "out_of_scope"}
+BASELINE_THRESHOLD = 0.3
+
+
+def examples(path: Path) -> list[tuple[str, str]]:
+    """(text, intent) pairs of a Rasa NLU file or folder."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [(m.get("text"), m.get("intent")) for m in load_data(str(path)).intent_examples]
+
+
+def scores(expected: list[str], predicted: list[str]) -> dict[str, Any]:
+    """Per-intent precision / recall / F1, accuracy, off-topic recall, false-fallback rate."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    predicted = ["out_of_scope" if p in FALLBACK else p for p in predicted]
+    labels = sorted(set(expected))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        expected, predicted, labels=labels, zero_division=0)
+    off_topic = [p for e, p in zip(expected, predicted) if e == "out_of_scope"]
+    in_scope = [p for e, p in zip(expected, predicted) if e != "out_of_scope"]
+    return {
+        "accuracy": round(sum(e == p for e, p in zip(expected, predicted)) / len(expected), 4),
+        "macro_f1": round(float(sum(f1) / len(f1)), 4),
+        "off_topic_recall": round(sum(p == "out_of_scope" for p in off_topic) / len(off_topic), 4),
+        "in_scope_false_fallback": round(sum(p == "out_of_scope" for p in in_scope) / len(in_scope), 4),
+        "intents": {label: {"precision": round(float(p), 3), "recall": round(float(r), 3),
+                            "f1": round(float(f), 3), "support": int(s)}
+                    for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
+    }
+
+
+def baseline_predictions(train: list[tuple[str, str]], test: list[str]) -> list[str]:
+    """TF-IDF char n-grams + logistic regression, with a probability threshold."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+                          LogisticRegression(C=10, max_iter=3000))
+    model.fit([t for t, _ in train], [i for _, i in train])
+    probabilities = model.predict_proba(test)
+    return [model.classes_[row.argmax()] if row.max() >= BASELINE_THRESHOLD else "nlu_fallback"
+            for row in probabilities]
+
+
+def model_predictions(model: Path, test: list[str]) -> list[str]:
+    """The trained Rasa model's intents."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> list[str]:
+        return [(await agent.parse_message(text))["intent"]["name"] for text in test]
+
+    return asyncio.run(parse_all())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate, print the comparison, write the JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bot.nlu.evaluate")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "assistant.tar.gz")
+    parser.add_argument("--output", type=Path, default=ROOT / "var" / "eval-nlu.json")
+    args = parser.parse_args(argv)
+    if not args.model.is_file():
+        print(f"eval-nlu: {args.model} not found: run `make train`", file=sys.stderr)
+        return 2
+    train = examples(ROOT / "data" / "nlu")
+    heldout = examples(HELDOUT)
+    texts, expected = [t for t, _ in heldout], [i for _, i in heldout]
+    results = {"heldout": len(heldout), "training_examples": len(train),
+               "assistant": scores(expected, model_predictions(args.model, texts)),
+               "baseline": scores(expected, baseline_predictions(train, texts))}
+    ours, base = results["assistant"], results["baseline"]
+    print(f"{'intent':22} {'assistant P / R / F1':>22}   {'baseline P / R / F1':>22}  n")
+    for intent, mine in ours["intents"].items():
+        other = base["intents"][intent]
+        print(f"{intent:22} {mine['precision']:6.2f} {mine['recall']:6.2f} {mine['f1']:6.2f}   "
+              f"{other['precision']:6.2f} {other['recall']:6.2f} {other['f1']:6.2f}  {mine['support']}")
+    for key in ("accuracy", "macro_f1", "off_topic_recall", "in_scope_false_fallback"):
+        print(f"{key:30} assistant {ours[key]:.3f}   baseline {base[key]:.3f}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False), "utf-8")
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
