@@ -15,7 +15,7 @@ KB_FILES := $(wildcard knowledge/data/*.yml) $(wildcard knowledge/*.py)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help setup knowledge train run test validate pytest test-stories handoff-resend eval-nlu clean
+.PHONY: help setup knowledge train run test validate pytest test-stories handoff-resend eval-nlu bench clean
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
@@ -63,6 +63,10 @@ pytest: $(MODEL) $(KB_DB)
 	$(PY) -m pytest -q tests
 
 test: validate test-stories pytest
+
+# Speed and memory against a floor (bare Rasa, one intent), in one run; writes var/bench.json.
+bench: $(MODEL) $(KB_DB)
+	$(PY) -m bot.bench
 
 # Held-out NLU figures, per intent, beside a TF-IDF + logistic-regression baseline.
 eval-nlu: $(MODEL)

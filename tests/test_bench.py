@@ -1,0 +1,40 @@
+"""The benchmark's measuring helpers (the benchmark itself runs with `make bench`)."""
+from __future__ import annotations
+
+import asyncio
+import os
+
+from aiohttp import web
+
+from bot.bench import descendants, load, peak_rss_mb
+from tests.test_serve import free_port
+
+
+def test_peak_memory_and_process_tree_of_this_process():
+    assert peak_rss_mb(os.getpid()) > 10
+    assert descendants(os.getpid())[0] == os.getpid()
+
+
+def test_load_counts_messages_errors_and_latency():
+    calls = []
+
+    async def handler(request: web.Request) -> web.Response:
+        calls.append(await request.json())
+        return web.json_response([{"text": "ok"}], status=200 if len(calls) % 5 else 500)
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_post("/webhooks/rest/webhook", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            return await load(f"http://127.0.0.1:{port}/webhooks/rest/webhook", 5, 20, floor=False)
+        finally:
+            await runner.cleanup()
+
+    result = asyncio.run(scenario())
+    assert (result["visitors"], result["messages"], result["errors"]) == (5, 20, 4)
+    assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"]
+    assert len({c["sender"] for c in calls}) == 5
