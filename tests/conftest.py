@@ -1,6 +1,9 @@
 """Shared fixtures: a knowledge database built in a temporary folder, the domain."""
 from __future__ import annotations
 
+import email
+import email.policy
+import socket
 from pathlib import Path
 from typing import Any, Dict
 
@@ -12,6 +15,25 @@ from knowledge.db import make_engine
 from knowledge.loader import read_dataset
 
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler of a real SMTP server on loopback: keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos,
+                              email.message_from_bytes(envelope.content, policy=email.policy.default)))
+        return "250 Message accepted"
 
 
 def pytest_configure(config: pytest.Config) -> None:

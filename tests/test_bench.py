@@ -7,7 +7,7 @@ import os
 from aiohttp import web
 
 from bot.bench import descendants, load, peak_rss_mb
-from tests.test_serve import free_port
+from tests.conftest import free_port
 
 
 def test_peak_memory_and_process_tree_of_this_process():

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import logging
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -15,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionSubmitHandoff, ValidateHandoffForm, transcript
 from bot.handoff import store
 from bot.handoff.__main__ import main as handoff_cli
+from tests.conftest import Inbox, free_port
 from tests.test_actions import render
 
 CESTES = "par_cestes@lecnam.net"
@@ -30,22 +28,6 @@ EVENTS = [
     {"event": "active_loop", "name": "handoff_form"},
     {"event": "user", "text": "marie.dupont@example.org"},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos,
-                              email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 Message accepted"
 
 
 @pytest.fixture()

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.settings import ROOT
+from bot.nlu.evaluate import examples
 from knowledge.provenance import normalise
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -19,14 +19,6 @@ MIN_ACCURACY = 0.85
 MIN_OUT_OF_SCOPE_RECALL = 0.80
 MAX_IN_SCOPE_FALSE_FALLBACK = 0.10
 FALLBACK = {"out_of_scope", "nlu_fallback"}
-
-
-def examples(path: Path) -> list[tuple[str, str]]:
-    """(text, intent) pairs of a Rasa NLU YAML file, with entity markup removed."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    data = load_data(str(path))
-    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
 def training_texts() -> set[str]:

@@ -27,7 +27,7 @@ from bot.review import promote, store
 from bot.review.__main__ import main as review_cli
 from bot.review.models import LoggedQuestion
 from bot.settings import ROOT
-from tests.test_serve import free_port
+from tests.conftest import free_port
 
 TOKEN = "s3cret-review-token"
 

@@ -1,13 +1,10 @@
 """The assistant as users reach it: `python -m bot.serve`, then REST on 127.0.0.1."""
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,16 +17,11 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ROOT
+from tests.conftest import Inbox, free_port
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 READY = "The assistant is ready"
 REVIEW_TOKEN = "review-token-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -62,17 +54,6 @@ def processes_with(marker: str) -> list[int]:
             if marker in cmdline and int(entry.name) != os.getpid():
                 pids.append(int(entry.name))
     return pids
-
-
-class Inbox:
-    """A real SMTP server on loopback that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted"
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +213,7 @@ def test_handoff_by_email_end_to_end(assistant, inbox):
     assert "Quelle est votre question" in replies[6]
     assert "Puis-je commencer en janvier ?" in replies[7] and "Je l'envoie ?" in replies[7]
     assert "C'est envoyé" in replies[8]
-    [message] = inbox.messages
+    [(_, message)] = inbox.messages
     assert message["To"] == "par_cestes@lecnam.net"
     assert message["Reply-To"] == "Marie Dupont <marie.dupont@example.org>"
     assert "Puis-je commencer en janvier ?" in message.get_content()
