@@ -156,6 +156,22 @@ def test_odd_messages_never_get_a_server_error(assistant, message):
     assert status == 200 and isinstance(replies, list)
 
 
+@pytest.mark.parametrize("body, status", [
+    (b"not json", 400), (b"[1, 2]", 400), (b"42", 400), (b"null", 400),
+    (b'{"sender": 5, "message": 3}', 200), (b'{"message": null}', 200), (b'{"sender": "x"}', 200),
+    (json.dumps({"sender": "s" * 5000, "message": "bonjour"}).encode(), 200),
+])
+def test_malformed_bodies_get_a_clear_error_never_a_server_error(assistant, body, status):
+    request = urllib.request.Request(f"http://127.0.0.1:{assistant.bot_port}/webhooks/rest/webhook",
+                                     data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            code = response.status
+    except urllib.error.HTTPError as error:
+        code = error.code
+    assert code == status
+
+
 @pytest.mark.parametrize("message", ["😀😀😀", "\x00\x01\x02", "1234567", "???", "prix" * 20])
 def test_junk_gets_no_programme_figure(assistant, message):
     status, replies = assistant.ask(message)
