@@ -22,3 +22,19 @@ def test_setup_without_python_310_says_what_to_install(tmp_path):
         "'apt install python3.10 python3.10-venv') and run make again."
     )
     assert not (tmp_path / ".venv").exists()
+
+
+def test_missing_or_corrupt_knowledge_database_stops_the_start_with_the_fix(tmp_path):
+    import os
+    import sys
+
+    corrupt = tmp_path / "knowledge.db"
+    corrupt.write_bytes(b"not a database" * 200)
+    for url, expected in ((f"sqlite:///{tmp_path / 'absent.db'}", "not found: run `make knowledge`"),
+                          (f"sqlite:///{corrupt}", "is unreadable (DatabaseError): run `make knowledge`")):
+        result = subprocess.run([sys.executable, "-m", "bot.serve"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=60, env={**os.environ, "KNOWLEDGE_DB_URL": url,
+                                                            "VAR_DIR": str(tmp_path)})
+        assert result.returncode == 2
+        assert expected in result.stderr and "Traceback" not in result.stderr
+    assert corrupt.read_bytes() == b"not a database" * 200
