@@ -150,8 +150,8 @@ def parse_years(text: str, requested: bool = False, today: Optional[datetime.dat
 
 def parse_kind(text: str) -> Optional[str]:
     """The kind of experience a message names, or None."""
-    words = set(re.findall(r"[\w-]+", normalise(text or "")))
     clean = normalise(text or "")
+    words = set(re.findall(r"[\w-]+", clean))
     for kind, markers in KINDS.items():
         if any((" " in m and m in clean) or m in words for m in markers):
             return kind

@@ -4,7 +4,6 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-from pathlib import Path
 from typing import Any, Dict
 
 import pytest

@@ -1,19 +1,15 @@
 """SQLAlchemy model of the handoff requests."""
 from __future__ import annotations
 
-import datetime
-
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.schema import Column
 
+from bot.review.models import utcnow
+
 Base = declarative_base()
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 class HandoffRequest(Base):
@@ -22,7 +18,7 @@ class HandoffRequest(Base):
     __tablename__ = "handoff_request"
 
     id = Column(Integer, primary_key=True)
-    created_at = Column(DateTime, nullable=False, default=_now)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
     status = Column(String(10), nullable=False, default=PENDING, index=True)
     conversation = Column(String(64), nullable=False)
     name = Column(String(200), nullable=False)

@@ -8,7 +8,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.handoff.models import FAILED, PENDING, SENT, Base, HandoffRequest, _now
+from bot.handoff.models import FAILED, PENDING, SENT, Base, HandoffRequest
+from bot.review.models import utcnow
+from bot.review.store import pseudonym
 from knowledge.db import create_tables, make_engine
 
 
@@ -73,14 +75,12 @@ def mark(engine: Engine, request_id: int, status: str, error: Optional[str] = No
         row = session.get(HandoffRequest, request_id)
         row.attempts += 1
         row.status = status
-        row.sent_at = _now() if status == SENT else None
+        row.sent_at = utcnow() if status == SENT else None
         row.last_error = None if status == SENT else (error or "")[:300]
 
 
 def forget_conversation(engine: Engine, conversation: str) -> int:
     """Delete the requests of one conversation (pseudonym, or the raw sender id)."""
-    from bot.review.store import pseudonym
-
     keys = {conversation, pseudonym(conversation)}
     with Session(engine) as session, session.begin():
         return session.execute(delete(HandoffRequest).where(HandoffRequest.conversation.in_(keys))).rowcount
