@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge_base import load_facts
 from actions.rendering import placeholders, render_text, source_line, template_variables
 from actions.review_log import LOW_CONFIDENCE, fallback_reason, log_message
+from bot.nlu.keys import LANGUAGE, QUESTION_PREFIX, SECOND_INTENT, TRUNCATED
 from bot.settings import Settings
 from knowledge.db import KnowledgeUnavailable
 from knowledge.figures import quoted_superseded_figures
@@ -75,17 +76,31 @@ class KnowledgeAnswerAction(Action, ABC):
         buttons = variants[0].get("buttons")
         return {"buttons": buttons} if buttons else {}
 
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
+               current: List[FactView], superseded: List[FactView]) -> Optional[List[str]]:
+        """Utter this action's responses; the texts uttered, or None if a fact is missing."""
+        replies = []
+        for response, extra in self.plan(tracker, current):
+            values = fill(response, domain, current + superseded, extra)
+            if values is None:
+                return None
+            dispatcher.utter_message(response=response, **values, **self.feedback_buttons(response, domain))
+            replies.append(render_text(response, domain, values))
+        return replies
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         """Answer from the knowledge base, or say plainly that it cannot be read."""
         try:
-            current, superseded = load_facts(self.topics)
+            current, superseded = load_facts(self.topics + second_answer_topics(tracker, self.name()))
         except KnowledgeUnavailable as error:
             logger.error("%s: %s", self.name(), error)
             dispatcher.utter_message(response="utter_knowledge_unavailable")
             log_message(tracker, "action_failure", render_text("utter_knowledge_unavailable", domain, {}),
                         entry=self.name())
             return []
+        if tracker.latest_message.get(LANGUAGE) == "en":
+            dispatcher.utter_message(response="utter_answers_in_french")
         text = tracker.latest_message.get("text") or ""
         seen = set()
         for quoted in quoted_superseded_figures(text, current, superseded):
@@ -96,18 +111,47 @@ class KnowledgeAnswerAction(Action, ABC):
                     figure=quoted.figure, label=quoted.fact.label,
                     document=quoted.fact.source_label,
                 )
-        replies = []
-        for response, extra in self.plan(tracker, current):
-            values = fill(response, domain, current + superseded, extra)
-            if values is None:
-                dispatcher.utter_message(response="utter_knowledge_unavailable")
-                log_message(tracker, "action_failure", entry=self.name())
-                return []
-            dispatcher.utter_message(response=response, **values, **self.feedback_buttons(response, domain))
-            replies.append(render_text(response, domain, values))
+        replies = self.answer(dispatcher, tracker, domain, current, superseded)
+        second = second_answer(tracker, self.name())
+        if replies is not None and second is not None:
+            # "prix et durée ?": the second question gets its own answer (bot/nlu/multi_question.py).
+            more = second.answer(dispatcher, tracker, domain, current, superseded)
+            replies = None if more is None else replies + more
+        if replies is None:
+            dispatcher.utter_message(response="utter_knowledge_unavailable")
+            log_message(tracker, "action_failure", entry=self.name())
+            return []
         self.review(tracker, "\n".join(replies))
         # What was just answered, so that a follow-up ("il coûte combien ?") can refer to it.
         return [SlotSet("last_topic", self.name()), *self.slot_events(tracker, current)]
+
+
+def answer_actions() -> Dict[str, KnowledgeAnswerAction]:
+    """Every answer action of the action server, by name."""
+    found: Dict[str, KnowledgeAnswerAction] = {}
+    pending = list(KnowledgeAnswerAction.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not getattr(cls, "__abstractmethods__", None):
+            action = cls()
+            found[action.name()] = action
+    return found
+
+
+def second_answer(tracker: Tracker, first: str) -> Optional[KnowledgeAnswerAction]:
+    """The answer to the message's second question (ask_x -> action_answer_x), if any."""
+    intent = str((tracker.latest_message.get(SECOND_INTENT) or {}).get("name") or "")
+    if not intent.startswith(QUESTION_PREFIX):
+        return None
+    name = "action_answer_" + intent[len(QUESTION_PREFIX):]
+    return None if name == first else answer_actions().get(name)
+
+
+def second_answer_topics(tracker: Tracker, first: str) -> tuple[str, ...]:
+    """The knowledge topics the second answer reads."""
+    second = second_answer(tracker, first)
+    return second.topics if second else ()
 
 
 class ActionAnswerOverview(KnowledgeAnswerAction):
@@ -243,7 +287,7 @@ class ActionFallback(KnowledgeAnswerAction):
 
     def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
         """An over-long message (cut by LengthGuard) is told so."""
-        if tracker.latest_message.get("truncated"):
+        if tracker.latest_message.get(TRUNCATED):
             return [("utter_message_too_long", {})]
         return [(self.response, {})]
 

@@ -34,23 +34,30 @@ class ValidateEligibilityForm(FormValidationAction):
     def _text(tracker: Tracker) -> str:
         return tracker.latest_message.get("text") or ""
 
+    @staticmethod
+    def _entity(tracker: Tracker, entity: str) -> Any:
+        """The value the NLU extracted for a profile entity (bot/nlu/profile_entities.py)."""
+        return next(tracker.get_latest_entity_values(entity), None)
+
     async def extract_diploma(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: Dict[Text, Any]) -> Dict[Text, Any]:
         """The highest diploma named in the message, if any."""
-        diploma = eligibility.parse_diploma(self._text(tracker))
-        return {"diploma": diploma.id} if diploma else {}
+        diploma = self._entity(tracker, "diploma")
+        return {"diploma": diploma} if diploma else {}
 
     async def extract_experience_years(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: Dict[Text, Any]) -> Dict[Text, Any]:
         """Years of experience; a bare number counts only as an answer to the question."""
-        requested = tracker.get_slot("requested_slot") == "experience_years"
-        years = eligibility.parse_years(self._text(tracker), requested=requested)
+        years = self._entity(tracker, "experience_years")
+        if years is None and tracker.get_slot("requested_slot") == "experience_years":
+            # A bare "5" or "deux ans" counts only as the answer to the question just asked.
+            years = eligibility.parse_years(self._text(tracker), requested=True)
         return {"experience_years": years} if years is not None else {}
 
     async def extract_experience_kind(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: Dict[Text, Any]) -> Dict[Text, Any]:
         """Professional, associative, volunteer, union or social."""
-        kind = eligibility.parse_kind(self._text(tracker))
+        kind = self._entity(tracker, "experience_kind")
         return {"experience_kind": kind} if kind else {}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -49,13 +49,22 @@ def fallback_reason(message: Dict[str, Any]) -> str:
     return "fallback"
 
 
+def original_text(tracker: Tracker, message: Dict[str, Any]) -> str:
+    """What the visitor typed: the parse data holds the normalised text (bot/nlu/normalise.py)."""
+    if message is tracker.latest_message:
+        user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None)
+        if user is not None and user.get("text"):
+            return str(user["text"])
+    return message.get("text") or ""
+
+
 def log_message(tracker: Tracker, reason: str, reply: str = "", entry: Optional[str] = None,
                 message: Optional[Dict[str, Any]] = None) -> None:
     """Add the latest (or given) user message to the review log; errors are only logged."""
     message = message or tracker.latest_message
     try:
         store.record(_log(Settings.from_env().review_db_url), store.Entry(
-            sender_id=tracker.sender_id, text=message.get("text") or "", reason=reason,
+            sender_id=tracker.sender_id, text=original_text(tracker, message), reason=reason,
             intents=ranking(message), reply=reply, entry=entry,
         ))
     except (SQLAlchemyError, ValueError, OSError) as error:

@@ -40,6 +40,8 @@ KINDS = {
     "sociale": ("social", "sociale", "sociales", "sociaux", "medico-social"),
 }
 
+_DIPLOMA_PRO = re.compile(r"\b(licence|bac|master|lp|bts|dut)\s+pro\b")
+
 _NUMBER_WORDS = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
     "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14,
@@ -101,8 +103,17 @@ def diploma_by_id(diploma_id: str) -> Optional[Diploma]:
     return next((d for d in diplomas() if d.id == diploma_id), None)
 
 
-def parse_diploma(text: str) -> Optional[Diploma]:
-    """The highest diploma a message names (ignoring "pas de licence"), or None."""
+@dataclass(frozen=True)
+class Mention:
+    """A value read in a message, and where (offsets in the accent-free lower-case text)."""
+
+    value: object
+    start: int
+    end: int
+
+
+def find_diploma(text: str) -> Optional[Mention]:
+    """The highest diploma a message names (ignoring "pas de licence"), with its span."""
     clean = normalise(text or "")
     found = []
     for rank, diploma in enumerate(diplomas()):
@@ -114,48 +125,76 @@ def parse_diploma(text: str) -> Optional[Diploma]:
     kept = [f for f in found
             if not any(o is not f and o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0])
                        for o in found)]
-    return min(kept, key=lambda f: f[2])[3] if kept else None
+    if not kept:
+        return None
+    start, end, _, diploma = min(kept, key=lambda f: f[2])
+    return Mention(diploma, start, end)
+
+
+def parse_diploma(text: str) -> Optional[Diploma]:
+    """The highest diploma a message names (ignoring "pas de licence"), or None."""
+    mention = find_diploma(text)
+    return mention.value if mention else None  # type: ignore[return-value]
 
 
 def _number(token: str) -> float:
     return float(_NUMBER_WORDS.get(token, token.replace(",", ".") if token[0].isdigit() else 0))
 
 
-def parse_years(text: str, requested: bool = False, today: Optional[datetime.date] = None) -> Optional[float]:
+def find_years(text: str, requested: bool = False, today: Optional[datetime.date] = None) -> Optional[Mention]:
     """Years of experience in a message ("5 ans en association", "18 mois", "une dizaine
-    d'années", "depuis 2015"). When the question was just asked, a bare number or duration
-    counts; otherwise a duration needs an experience context, so that an age does not."""
+    d'années", "depuis 2015"), with the span they were read from. When the question was just
+    asked, a bare number or duration counts; otherwise a duration needs an experience context,
+    so that an age does not."""
     clean = normalise(text or "")
-    in_context: list[float] = []
-    durations: list[float] = []
+    in_context: list[Mention] = []
+    durations: list[Mention] = []
     for match in _YEARS.finditer(clean):
         value = _number(match.group(1)) + (0.5 if match.group(3) else 0)
         if match.group(2) == "mois":
             value = round(value / 12, 2)
-        (in_context if _EXPERIENCE_CONTEXT.match(clean[match.end():]) else durations).append(value)
+        found = Mention(value, match.start(), match.end())
+        (in_context if _EXPERIENCE_CONTEXT.match(clean[match.end():]) else durations).append(found)
     for match in _ABOUT_YEARS.finditer(clean):
-        in_context.append(float(_ABOUT[match.group(1)]))
+        in_context.append(Mention(float(_ABOUT[match.group(1)]), match.start(), match.end()))
     year = (today or datetime.date.today()).year
     for match in _SINCE.finditer(clean):
         if int(match.group(1)) <= year:
-            in_context.append(float(year - int(match.group(1))))
+            in_context.append(Mention(float(year - int(match.group(1))), match.start(), match.end()))
     if in_context:
-        return max(in_context)
+        return max(in_context, key=lambda m: m.value)  # type: ignore[arg-type, return-value]
     if requested:
+        if durations:
+            return max(durations, key=lambda m: m.value)  # type: ignore[arg-type, return-value]
         bare = _BARE_NUMBER.match(clean)
-        if durations or bare:
-            return max(durations) if durations else _number(bare.group(1))
+        if bare:
+            return Mention(_number(bare.group(1)), bare.start(1), bare.end(1))
+    return None
+
+
+def parse_years(text: str, requested: bool = False, today: Optional[datetime.date] = None) -> Optional[float]:
+    """Years of experience in a message (see find_years), or None."""
+    mention = find_years(text, requested, today)
+    return float(mention.value) if mention else None  # type: ignore[arg-type]
+
+
+def find_kind(text: str) -> Optional[Mention]:
+    """The kind of experience a message names, with the span of the word that names it."""
+    # "licence pro", "bac pro" name a diploma, not professional experience (same length kept).
+    clean = _DIPLOMA_PRO.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))),
+                             normalise(text or ""))
+    for kind, markers in KINDS.items():
+        for marker in markers:
+            match = re.search(rf"(?<![\w-]){re.escape(marker)}(?![\w-])", clean)
+            if match:
+                return Mention(kind, match.start(), match.end())
     return None
 
 
 def parse_kind(text: str) -> Optional[str]:
     """The kind of experience a message names, or None."""
-    clean = normalise(text or "")
-    words = set(re.findall(r"[\w-]+", clean))
-    for kind, markers in KINDS.items():
-        if any((" " in m and m in clean) or m in words for m in markers):
-            return kind
-    return None
+    mention = find_kind(text)
+    return str(mention.value) if mention else None
 
 
 @dataclass(frozen=True)

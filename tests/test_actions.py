@@ -10,11 +10,13 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers
+from actions import answers, eligibility  # noqa: F401  (every answer action registered)
 from actions.cost import ActionAnswerCost
 from actions.rendering import placeholders
 
-ACTIONS = {cls().name(): cls for cls in answers.KnowledgeAnswerAction.__subclasses__()}
+# The answers to questions, and the fallback (the eligibility outcome has its own tests).
+ACTIONS = {name: type(action) for name, action in answers.answer_actions().items()
+           if name.startswith("action_answer_") or name == "action_fallback"}
 
 
 def make_tracker(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
@@ -184,3 +186,36 @@ def test_corrupt_knowledge_database_gets_a_polite_answer(tmp_path, monkeypatch, 
     messages, _ = run(ActionAnswerCost(), domain)
     assert [m["response"] for m in messages] == ["utter_knowledge_unavailable"]
     assert corrupt.read_bytes() == b"this is not a database" * 100
+
+
+def test_two_questions_get_two_answers(use_kb, domain):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("prix et durée ?", "ask_cost")
+    tracker.latest_message["second_intent"] = {"name": "ask_duration", "confidence": 0.4}
+    events = asyncio.run(ACTIONS["action_answer_cost"]().run(dispatcher, tracker, domain))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_cost", "utter_answer_duration"]
+    assert "490 heures" in render(domain, dispatcher.messages[1])
+    assert events[0]["value"] == "action_answer_cost"
+
+
+@pytest.mark.parametrize("second", [None, {"name": "ask_cost", "confidence": 0.4},
+                                    {"name": "greet", "confidence": 0.4},
+                                    {"name": "ask_nothing_known", "confidence": 0.4}])
+def test_no_second_answer_without_a_second_question(use_kb, domain, second):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("prix ?", "ask_cost")
+    tracker.latest_message["second_intent"] = second
+    asyncio.run(ACTIONS["action_answer_cost"]().run(dispatcher, tracker, domain))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_cost"]
+
+
+@pytest.mark.parametrize("name, intent", [("action_answer_cost", "ask_cost"),
+                                          ("action_fallback", "out_of_scope")])
+def test_a_message_in_english_is_told_the_assistant_answers_in_french(use_kb, domain, name, intent):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("how much does it cost?", intent)
+    tracker.latest_message["language"] = "en"
+    asyncio.run(ACTIONS[name]().run(dispatcher, tracker, domain))
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses == ["utter_answers_in_french", ACTIONS[name].response]
+    assert render(domain, dispatcher.messages[0]) == "Je réponds en français (I answer in French)."

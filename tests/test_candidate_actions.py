@@ -10,15 +10,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cost import ActionAnswerCost
 from actions.eligibility import ActionEligibilityOutcome, ValidateEligibilityForm
+from bot.nlu.profile_entities import profile_entities
 from tests.test_actions import render
 
 
 def tracker(text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
             form: Optional[str] = "eligibility_form", entities: Optional[List[dict]] = None) -> Tracker:
+    """A tracker whose latest message carries the entities the NLU pipeline would extract."""
     return Tracker(
         sender_id="candidate", slots=dict(slots or {}),
         latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
-                        "entities": entities or []},
+                        "entities": profile_entities(text) if entities is None else entities},
         events=[], paused=False, followup_action=None,
         active_loop={"name": form} if form else {}, latest_action_name="action_listen",
     )

@@ -9,7 +9,8 @@ from bot.nlu.guards import JunkGuard, LengthGuard, is_junk
 
 @pytest.mark.parametrize("text, junk", [
     ("", True), ("   ", True), ("😀😀😀", True), ("\x00\x01\x02", True), ("???", True),
-    ("1234", True), ("123456789", True), ("5", False), ("12", False), ("2,5", False),
+    ("1234", True), ("123456789", True), ("06 72 48 19 35", False), ("+33 6 12 34 56 78", False),
+    ("0672481935", False), ("06 72 48 19 35 99 12", True), ("5", False), ("12", False), ("2,5", False),
     ("prix" * 20, True), ("a" * 41, True), ("combien coûte la formation ?", False),
     ("<script>alert(1)</script>", False), ("https://cestes.cnam.fr/les-formations", False),
 ])

@@ -3,7 +3,7 @@
 LengthGuard (first in the pipeline) cuts every message to `max_chars` and marks the cut ones
 (`truncated` in the parse data); JunkGuard (last) classifies junk as out_of_scope, so that
 junk never gets a programme answer. Junk is, after stripping: a cut message; a message with no
-letter that is not a short number ("5" answers "how many years?"); a "word" of more than
+letter that is not a short number ("5" answers "how many years?") or a phone number; a "word" of more than
 `max_word` characters.
 """
 from __future__ import annotations
@@ -19,8 +19,11 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-TRUNCATED = "truncated"
+from bot.nlu.keys import SECOND_INTENT, TRUNCATED
+
 _SHORT_NUMBER = re.compile(r"^\d{1,3}([.,]\d{1,2})?$")
+# A French phone number answers the contact form's question: "06 72 48 19 35", "+33 6 12...".
+_PHONE = re.compile(r"^(\+33\s?|0)[1-9]([\s.-]?\d{2}){4}$")
 
 
 def is_junk(text: str, max_word: int) -> bool:
@@ -29,7 +32,7 @@ def is_junk(text: str, max_word: int) -> bool:
     if not stripped:
         return True
     if not any(c.isalpha() for c in stripped):
-        return not _SHORT_NUMBER.match(stripped)
+        return not (_SHORT_NUMBER.match(stripped) or _PHONE.match(stripped))
     return any(len(word) > max_word for word in stripped.split())
 
 
@@ -89,4 +92,5 @@ class JunkGuard(GraphComponent):
                 message.set(INTENT, intent, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
                 message.set("entities", [], add_to_output=True)
+                message.set(SECOND_INTENT, None, add_to_output=True)
         return messages

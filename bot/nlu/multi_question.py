@@ -1,0 +1,83 @@
+"""Two questions in one message ("prix et durée ?"): answer the first, keep the second.
+
+The classifier, trained on one question per example, splits its confidence between the two
+topics of such a message; the FallbackClassifier then sees two close intents and falls back.
+SecondQuestion (after the FallbackClassifier) recognises the case: the message has two parts
+("et", "+", ",", ";", "ainsi que", or a "?" in the middle), and the two best intents of the
+ranking are both questions (`ask_*`) that together hold most of the confidence. The message
+then gets the best one as its intent and the other as `second_intent` in the parse data;
+the answer actions answer both (actions/answers.py).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.keys import QUESTION_PREFIX, SECOND_INTENT
+
+_SEPARATOR = re.compile(r"\s(?:et|\+|ainsi que|puis|aussi|and)\s|[,;]|\?\s*\S", re.IGNORECASE)
+
+
+def has_two_parts(text: str) -> bool:
+    """True when a message is built of two parts that could each be a question."""
+    return bool(_SEPARATOR.search((text or "").strip().rstrip("?!. ")))
+
+
+def second_question(text: str, ranking: List[Dict[str, Any]], min_second: float,
+                    min_together: float) -> Optional["tuple[Dict[str, Any], Dict[str, Any]]"]:
+    """The two questions of a two-part message, best first, or None (see the module docstring)."""
+    if not has_two_parts(text):
+        return None
+    ranked = [r for r in ranking if r.get("name") != "nlu_fallback"]
+    if len(ranked) < 2:
+        return None
+    first, second = ranked[0], ranked[1]
+    if not (str(first["name"]).startswith(QUESTION_PREFIX) and str(second["name"]).startswith(QUESTION_PREFIX)):
+        return None
+    if second["confidence"] < min_second or first["confidence"] + second["confidence"] < min_together:
+        return None
+    return first, second
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SecondQuestion(GraphComponent):
+    """Keep both questions of a two-question message instead of falling back."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """min_second: least confidence of the second question; min_together: of the two."""
+        return {"min_second": 0.15, "min_together": 0.7}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.min_second = float(config["min_second"])
+        self.min_together = float(config["min_together"])
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SecondQuestion":
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to learn."""
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Set intent and second_intent for two-question messages."""
+        for message in messages:
+            pair = second_question(message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or [],
+                                   self.min_second, self.min_together)
+            if pair:
+                first, second = pair
+                message.set(INTENT, {"name": first["name"], "confidence": first["confidence"]},
+                            add_to_output=True)
+                message.set(SECOND_INTENT, {"name": second["name"], "confidence": second["confidence"]},
+                            add_to_output=True)
+        return messages
