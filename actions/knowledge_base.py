@@ -1,10 +1,20 @@
-"""Access from the action server to the knowledge database."""
+"""Access from the action server to the knowledge database, with an in-memory copy.
+
+Every answer needs the current facts, and the knowledge base changes only when `make knowledge`
+rebuilds it. The action server therefore keeps the facts in memory and reads them again when
+the database changes: for a SQLite file, when its size or modification time (or its WAL's)
+changes; for a server database (PostgreSQL), after REFRESH_S seconds.
+"""
 from __future__ import annotations
 
 import functools
+import os
+import threading
+import time
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -13,10 +23,61 @@ from knowledge import queries
 from knowledge.db import KnowledgeUnavailable, open_existing
 from knowledge.queries import FactView
 
+# How long facts read from a server database are reused.
+REFRESH_S = 30.0
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    version: object
+    facts: tuple[FactView, ...]
+
+
+_snapshots: dict[str, _Snapshot] = {}
+_lock = threading.Lock()
+
 
 @functools.lru_cache(maxsize=4)
 def _engine(url: str) -> Engine:
     return open_existing(url)
+
+
+def _version(url: str) -> object:
+    """What changes when the database does (see the module docstring)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        stamps = []
+        for path in (parsed.database, f"{parsed.database}-wal"):
+            try:
+                stat = os.stat(path)
+                stamps.append((stat.st_mtime_ns, stat.st_size, stat.st_ino))
+            except FileNotFoundError:
+                stamps.append(None)
+        if stamps[0] is None:
+            raise KnowledgeUnavailable(f"knowledge database {parsed.database} not found: run `make knowledge`")
+        return tuple(stamps)
+    return int(time.monotonic() // REFRESH_S)
+
+
+def _read(url: str) -> tuple[FactView, ...]:
+    try:
+        with Session(_engine(url)) as session:
+            return tuple(queries.facts(session, statuses=queries.CURRENT + queries.SUPERSEDED))
+    except SQLAlchemyError as error:
+        raise KnowledgeUnavailable(f"knowledge database {url} unreadable: {error}") from error
+
+
+def all_facts(url: str) -> tuple[FactView, ...]:
+    """Every fact of the database, from memory while the database is unchanged."""
+    version = _version(url)
+    snapshot = _snapshots.get(url)
+    if snapshot is None or snapshot.version != version:
+        with _lock:
+            snapshot = _snapshots.get(url)
+            if snapshot is None or snapshot.version != version:
+                snapshot = _Snapshot(version, _read(url))
+                _snapshots[url] = snapshot
+    return snapshot.facts
 
 
 def load_facts(
@@ -24,12 +85,10 @@ def load_facts(
 ) -> tuple[list[FactView], list[FactView]]:
     """All current facts, and the superseded facts of the given topics."""
     url = url or Settings.from_env().knowledge_db_url
-    try:
-        with Session(_engine(url)) as session:
-            current = queries.facts(session, statuses=queries.CURRENT)
-            superseded = queries.facts(session, statuses=queries.SUPERSEDED, topics=topics)
-    except SQLAlchemyError as error:
-        raise KnowledgeUnavailable(f"knowledge database {url} unreadable: {error}") from error
+    facts = all_facts(url)
+    current = [f for f in facts if f.status in queries.CURRENT]
     if not current:
         raise KnowledgeUnavailable(f"knowledge database {url} is empty: run `make knowledge`")
+    wanted = set(topics)
+    superseded = [f for f in facts if f.status in queries.SUPERSEDED and f.topic in wanted]
     return current, superseded

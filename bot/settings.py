@@ -4,7 +4,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +33,55 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise SettingsError(f"{name}={raw!r} must be a whole number of days (1 or more).")
     return int(raw)
+
+
+def _database_url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or "").strip() or default
+    try:
+        make_url(raw)
+    except ArgumentError:  # the value is not echoed: it may hold a password
+        raise SettingsError(f"{name} is not a SQLAlchemy URL "
+                            "(e.g. postgresql://user:password@host:5432/database).") from None
+    return raw
+
+
+def _redis_url(env: Mapping[str, str], name: str) -> Optional[str]:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    try:
+        valid = (parts.scheme in ("redis", "rediss") and bool(parts.hostname)
+                 and (parts.port or 0) >= 0 and (parts.path.strip("/") or "0").isdigit())
+    except ValueError:  # a port that is not a number, or out of range
+        valid = False
+    if not valid:
+        raise SettingsError(f"{name} must look like redis://[:password@]host:6379/0.")
+    return raw
+
+
+def _rasa_api(env: Mapping[str, str]) -> dict[str, Any]:
+    """RASA_ENABLE_API with its credentials; refused without any (see Settings.rasa_api)."""
+    enabled = (env.get("RASA_ENABLE_API") or "false").strip().lower() in ("true", "1", "yes")
+    token, secret = env.get("RASA_AUTH_TOKEN") or None, env.get("RASA_JWT_SECRET") or None
+    if enabled and not (token or secret):
+        raise SettingsError("RASA_ENABLE_API needs RASA_AUTH_TOKEN or RASA_JWT_SECRET: without them "
+                            "anyone who reaches the port could replace the model or read conversations")
+    return {"rasa_api": enabled, "rasa_auth_token": token if enabled else None,
+            "rasa_jwt_secret": secret if enabled else None}
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 300:
+        raise SettingsError(f"{name}={raw!r} must be a number of seconds (more than 0, at most 300).")
+    return value
 
 
 @dataclass(frozen=True)
@@ -61,7 +114,8 @@ class Settings:
 
     var_dir: Path
     knowledge_db_url: str
-    tracker_db_path: Path
+    tracker_db_url: str
+    lock_store_url: Optional[str]
     model_path: Path
     host: str
     bot_port: int
@@ -77,6 +131,13 @@ class Settings:
     retention_days: int
     promote_file: Path
     feedback_buttons: bool
+    # How long the Rasa server waits for a custom action before apologising (bot/action_guard.py).
+    action_timeout_s: float
+    # Rasa's HTTP API (RASA_ENABLE_API): off by default; on, it requires RASA_AUTH_TOKEN or
+    # RASA_JWT_SECRET, since it can replace the model (CVE-2024-49375) and read conversations.
+    rasa_api: bool = False
+    rasa_auth_token: Optional[str] = field(default=None, repr=False)
+    rasa_jwt_secret: Optional[str] = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -88,7 +149,9 @@ class Settings:
             var_dir=var_dir,
             knowledge_db_url=env.get("KNOWLEDGE_DB_URL")
             or f"sqlite:///{var_dir / 'knowledge.db'}",
-            tracker_db_path=var_dir / "tracker.db",
+            tracker_db_url=_database_url(env, "TRACKER_DB_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
+            # None: Rasa's in-memory lock store, right for one server with one worker only.
+            lock_store_url=_redis_url(env, "LOCK_STORE_URL"),
             model_path=Path(env.get("MODEL_PATH") or ROOT / "models" / "assistant.tar.gz"),
             host=env.get("BIND_HOST") or "127.0.0.1",
             bot_port=_port(env, "BOT_PORT", 5005),
@@ -110,4 +173,6 @@ class Settings:
             promote_file=Path(env.get("PROMOTE_FILE") or ROOT / "data" / "nlu" / "promoted.yml"),
             feedback_buttons=(env.get("FEEDBACK_BUTTONS") or "true").strip().lower()
             not in ("false", "0", "no"),
+            action_timeout_s=_seconds(env, "ACTION_TIMEOUT_S", 8.0),
+            **_rasa_api(env),
         )

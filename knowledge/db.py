@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -44,8 +44,19 @@ def open_existing(url: str) -> Engine:
     return make_engine(url)
 
 
+# Any constant bigint: the advisory lock that serialises table creation on PostgreSQL.
+_CREATE_TABLES_LOCK = 7_236_111_524
+
+
 def create_tables(metadata: MetaData, engine: Engine) -> None:
     """Create missing tables; another process creating them at the same moment is fine."""
+    if engine.dialect.name == "postgresql":
+        # Concurrent CREATE TABLEs collide on PostgreSQL's catalog (a unique violation, not
+        # "already exists"): take turns, and each sees the tables the others committed.
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CREATE_TABLES_LOCK})
+            metadata.create_all(connection)
+        return
     try:
         metadata.create_all(engine)
     except OperationalError as error:

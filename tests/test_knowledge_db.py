@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -80,3 +82,35 @@ def test_prerequisite_thresholds(kb_url):
     with Session(make_engine(kb_url)) as session:
         assert queries.fact_by_key(session, "prerequisites.diploma").values["min_years"] == 3
         assert queries.fact_by_key(session, "derogation.rule").values["min_years"] == 6
+
+
+def test_the_action_server_rereads_facts_when_the_database_changes(tmp_path, dataset):
+    from actions import knowledge_base
+
+    url = f"sqlite:///{tmp_path / 'knowledge.db'}"
+    engine = make_engine(url)
+    build(engine, dataset)
+    current, _ = knowledge_base.load_facts((), url)
+    assert knowledge_base.all_facts(url) is knowledge_base.all_facts(url)  # unchanged: from memory
+    cost = next(f for f in current if f.key == "cost.individual")
+    with Session(engine) as session:
+        row = session.scalars(select(Fact).where(Fact.key == cost.key)).one()
+        row.label = "Coût relu"
+        session.commit()
+    engine.dispose()
+    reread = {f.key: f for f in knowledge_base.load_facts((), url)[0]}
+    assert reread[cost.key].label == "Coût relu"
+
+
+def test_a_deleted_database_is_reported_not_served_from_memory(tmp_path, dataset):
+    from actions import knowledge_base
+    from knowledge.db import KnowledgeUnavailable
+
+    path = tmp_path / "knowledge.db"
+    engine = make_engine(f"sqlite:///{path}")
+    build(engine, dataset)
+    engine.dispose()
+    assert knowledge_base.load_facts((), f"sqlite:///{path}")[0]
+    path.unlink()
+    with pytest.raises(KnowledgeUnavailable, match="make knowledge"):
+        knowledge_base.load_facts((), f"sqlite:///{path}")

@@ -329,3 +329,22 @@ def test_sigterm_stops_every_server(assistant):
         time.sleep(0.2)
     assert processes_with(marker) == []
     assert processes_with(str(assistant.actions_port)) == []
+
+
+def test_rasa_http_api_is_off_by_default(assistant):
+    for path in ("/status", "/model/parse", "/conversations/visitor/tracker"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{assistant.bot_port}{path}", timeout=10)
+        assert refused.value.code in (404, 405), path
+
+
+@pytest.mark.parametrize("question, answers", [
+    ("combien ça coûte et combien de temps ça dure ?", ["10 005 €", "490 heures"]),
+    ("how much does the programme cost?", ["Je réponds en français", "10 005 €"]),
+])
+def test_two_questions_and_english(assistant, question, answers):
+    status, replies = assistant.ask(question)
+    text = "\n".join(reply.get("text", "") for reply in replies)
+    assert status == 200
+    for answer in answers:
+        assert answer in text

@@ -16,7 +16,7 @@ from bot.handoff.models import FAILED, PENDING, SENT, HandoffRequest
 from bot.settings import SmtpSettings
 
 TEMPLATES = Path(__file__).resolve().parent / "email.yml"
-SMTP_TIMEOUT_S = 10
+SMTP_TIMEOUT_S = 5
 
 
 @lru_cache(maxsize=1)

@@ -32,7 +32,11 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
 
 def forget_everywhere(settings: Settings, conversation: str) -> str:
     """Delete one conversation from the review log, the handoff requests and the tracker store."""
+    from pathlib import Path
+
     from sqlalchemy import MetaData, Table, delete
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import NoSuchTableError
 
     from bot.handoff import store as handoff_store
     from knowledge.db import make_engine
@@ -41,12 +45,17 @@ def forget_everywhere(settings: Settings, conversation: str) -> str:
     requests = handoff_store.forget_conversation(handoff_store.open_store(settings.handoff_db_url),
                                                  conversation)
     events = 0
-    if settings.tracker_db_path.is_file():  # Rasa keeps the raw sender id
-        tracker = make_engine(f"sqlite:///{settings.tracker_db_path}")
-        table = Table("events", MetaData(), autoload_with=tracker)
-        with tracker.begin() as connection:
-            events = connection.execute(delete(table).where(table.c.sender_id == conversation)).rowcount
-        tracker.dispose()
+    url = make_url(settings.tracker_db_url)
+    if url.get_backend_name() != "sqlite" or Path(url.database or "").is_file():  # Rasa keeps the raw sender id
+        tracker = make_engine(settings.tracker_db_url)
+        try:
+            table = Table("events", MetaData(), autoload_with=tracker)
+            with tracker.begin() as connection:
+                events = connection.execute(delete(table).where(table.c.sender_id == conversation)).rowcount
+        except NoSuchTableError:
+            pass  # Rasa has not stored any conversation yet
+        finally:
+            tracker.dispose()
     return f"deleted: {logged} logged question(s), {requests} handoff request(s), {events} tracker event(s)"
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.schema import Column
 Base = declarative_base()
 
 REASONS = ("fallback", "ambiguity", "low_confidence", "out_of_scope", "negative_feedback",
-           "action_failure")
+           "action_failure", "action_unavailable")
 STATUSES = ("new", "resolved", "ignored", "promoted")
 
 

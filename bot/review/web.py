@@ -32,7 +32,8 @@ MAX_BODY = 64 * 1024
 DASHBOARD_DAYS = 14
 REASON_LABELS = {"fallback": "non compris", "ambiguity": "ambigu", "low_confidence": "peu sûr",
                  "out_of_scope": "hors sujet", "negative_feedback": "avis négatif",
-                 "action_failure": "erreur technique"}
+                 "action_failure": "erreur technique",
+                 "action_unavailable": "serveur d'actions indisponible"}
 STATUS_LABELS = {"new": "nouveau", "resolved": "résolu", "ignored": "ignoré", "promoted": "promu"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -265,7 +266,7 @@ def create_app(settings: Settings) -> web.Application:
     async def open_databases(app: web.Application) -> None:
         app["log"] = store.open_log(settings.review_db_url)
         store.purge(app["log"], settings.retention_days)
-        app["tracker"] = make_engine(f"sqlite:///{settings.tracker_db_path}")
+        app["tracker"] = make_engine(settings.tracker_db_url)
 
     async def close_databases(app: web.Application) -> None:
         app["log"].dispose()

@@ -1,0 +1,80 @@
+"""Rasa's SQL tracker store, without blocking the server while the database works.
+
+Rasa 3.6's SQLTrackerStore runs its queries synchronously inside the server's event loop: each
+message waits for the database of every other conversation, and on SQLite for an fsync per
+commit. This store is the same store (same tables, so `type: SQL` reads what it wrote) with:
+- its queries in a worker thread, so that one conversation's database time is not
+  everyone's wait;
+- on SQLite, write-ahead logging with `synchronous=NORMAL` (commits survive a crash of the
+  server; only a power cut can lose the last ones) and a busy timeout, so that concurrent
+  writers wait instead of failing.
+
+    tracker_store:
+      type: bot.tracker_store.ConcurrentSQLTrackerStore
+      dialect: sqlite
+      db: var/tracker.db
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import event
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+class ConcurrentSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore with its queries off the event loop (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # connections opened while creating tables get the pragmas too
+
+    async def _in_thread(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events the database does not have yet, in a worker thread."""
+        await self.stream_events(tracker)
+        await self._in_thread(self._save_events, tracker)
+
+    def _save_events(self, tracker: DialogueStateTracker) -> None:
+        with self.session_scope() as session:
+            for stored in self._additional_events(session, tracker):
+                data = stored.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=stored.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"), data=json.dumps(data),
+                ))
+            session.commit()
+
+    async def _retrieve(self, sender_id: Text,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """The conversation's events, read in a worker thread, replayed into a tracker."""
+        events = await self._in_thread(self._read_events, sender_id, fetch_events_from_all_sessions)
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def _read_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict[str, Any]]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            return [json.loads(row.data) for row in rows]

@@ -1,0 +1,53 @@
+"""The tracker store: Rasa's SQL tables, queries off the event loop, SQLite in WAL mode."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import ROOT
+from bot.tracker_store import ConcurrentSQLTrackerStore
+
+
+def conversation(sender: str, turns: int) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, [])
+    for turn in range(turns):
+        tracker.update(UserUttered(f"question {turn}", {"name": "ask_cost", "confidence": 0.9}))
+        tracker.update(ActionExecuted("action_answer_cost"))
+        tracker.update(SlotSet("last_topic", "action_answer_cost"))
+        tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def test_fifty_conversations_saved_at_once_lose_nothing(tmp_path):
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    path = tmp_path / "tracker.db"
+    store = ConcurrentSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+
+    async def scenario() -> list:
+        trackers = [conversation(f"visitor-{n}", 3) for n in range(50)]
+        await asyncio.gather(*(store.save(t) for t in trackers))
+        for tracker in trackers:  # a second turn each, saved at once again
+            tracker.update(UserUttered("merci", {"name": "thanks", "confidence": 1.0}))
+        await asyncio.gather(*(store.save(t) for t in trackers))
+        return await asyncio.gather(*(store.retrieve(f"visitor-{n}") for n in range(50)))
+
+    retrieved = asyncio.run(scenario())
+    assert [len(t.events) for t in retrieved] == [13] * 50
+    assert all(t.get_slot("last_topic") == "action_answer_cost" for t in retrieved)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM events").fetchone() == (650,)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    # Rasa's own store reads the same tables.
+    plain = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    assert len(asyncio.run(plain.retrieve("visitor-7")).events) == 13
+
+
+def test_an_unknown_conversation_is_none(tmp_path):
+    store = ConcurrentSQLTrackerStore(domain=Domain.load(str(ROOT / "bot" / "domain")), dialect="sqlite",
+                                      db=str(tmp_path / "tracker.db"))
+    assert asyncio.run(store.retrieve("nobody")) is None
