@@ -5,33 +5,25 @@ import functools
 import logging
 from typing import Any, Dict, Optional
 
-import yaml
 from rasa_sdk import Tracker
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.review import store
-from bot.settings import ROOT, Settings
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 # An answered intent below this confidence is logged as "low_confidence" for review.
 LOW_CONFIDENCE = 0.6
+# A fallback whose two best intents are this close is logged as "ambiguity": staff then know
+# that the message was understood as one of two topics, not as nothing.
+AMBIGUOUS_GAP = 0.1
 
 
 @functools.lru_cache(maxsize=4)
 def _log(url: str) -> Engine:
     return store.open_log(url)
-
-
-@functools.lru_cache(maxsize=1)
-def ambiguity_threshold() -> float:
-    """The FallbackClassifier's ambiguity threshold, read from config.yml."""
-    config = yaml.safe_load((ROOT / "config.yml").read_text("utf-8"))
-    for component in config.get("pipeline", []):
-        if component.get("name") == "FallbackClassifier":
-            return float(component.get("ambiguity_threshold", 0.1))
-    return 0.1
 
 
 def ranking(message: Dict[str, Any]) -> list[dict[str, Any]]:
@@ -44,7 +36,7 @@ def fallback_reason(message: Dict[str, Any]) -> str:
     if (message.get("intent") or {}).get("name") == "out_of_scope":
         return "out_of_scope"
     top = ranking(message)
-    if len(top) >= 2 and top[0]["confidence"] - top[1]["confidence"] < ambiguity_threshold():
+    if len(top) >= 2 and top[0]["confidence"] - top[1]["confidence"] < AMBIGUOUS_GAP:
         return "ambiguity"
     return "fallback"
 

@@ -70,6 +70,10 @@ def check_ready(settings: Settings) -> None:
 TRACKER_STORE = "bot.tracker_store.ConcurrentSQLTrackerStore"
 
 
+# Rasa's Redis lock store with atomic ticket updates (bot/lock_store.py).
+LOCK_STORE = "bot.lock_store.AtomicRedisLockStore"
+
+
 def tracker_store_endpoint(url: str) -> dict[str, Any]:
     """Rasa's SQL tracker store for a SQLAlchemy URL: Rasa takes the parts, not the URL."""
     parsed = make_url(url)
@@ -86,7 +90,7 @@ def lock_store_endpoint(url: Optional[str]) -> dict[str, Any]:
     if url is None:
         return {"type": "in_memory"}
     parts = urlsplit(url)
-    endpoint: dict[str, Any] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379,
+    endpoint: dict[str, Any] = {"type": LOCK_STORE, "url": parts.hostname, "port": parts.port or 6379,
                                 "db": int(parts.path.strip("/") or 0)}
     if parts.username:
         endpoint["username"] = unquote(parts.username)

@@ -140,3 +140,26 @@ def test_one_question_stays_one(text, ranking):
     [message] = SecondQuestion({"min_second": 0.15, "min_together": 0.7}).process(
         [Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})])
     assert message.get("second_intent") is None and message.get("intent") == ranking[0]
+
+
+def test_two_rankings_are_averaged():
+    from bot.nlu.ensemble import average_rankings
+
+    diet = [{"name": "ask_cost", "confidence": 0.6}, {"name": "ask_cpf", "confidence": 0.4}]
+    logistic = [{"name": "ask_cpf", "confidence": 0.7}, {"name": "ask_cost", "confidence": 0.2},
+                {"name": "greet", "confidence": 0.1}]
+    averaged = average_rankings(diet, logistic, weight=0.5)
+    assert [(r["name"], round(r["confidence"], 3)) for r in averaged] == [
+        ("ask_cpf", 0.55), ("ask_cost", 0.4), ("greet", 0.05)]
+
+
+def test_the_averaged_ranking_sets_the_intent():
+    from bot.nlu.ensemble import AverageRankings, RememberRanking
+
+    message = Message(data={"text": "cpf ?", "intent_ranking": [{"name": "ask_cost", "confidence": 0.9},
+                                                               {"name": "ask_cpf", "confidence": 0.1}]})
+    [message] = RememberRanking({}).process([message])
+    message.set("intent_ranking", [{"name": "ask_cpf", "confidence": 0.95}, {"name": "ask_cost", "confidence": 0.05}])
+    [message] = AverageRankings({"weight": 0.4}).process([message])
+    assert message.get("intent")["name"] == "ask_cpf"
+    assert round(message.get("intent")["confidence"], 2) == 0.61

@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.handoff import store as handoff_store
 from bot.review import store as review_store
-from bot.serve import TRACKER_STORE, commands, write_endpoints
+from bot.serve import LOCK_STORE, TRACKER_STORE, commands, write_endpoints
 from bot.settings import ROOT, Settings, SettingsError
 from knowledge.loader import read_dataset
 from tests.conftest import free_port
@@ -64,7 +64,7 @@ def test_postgresql_and_redis_urls_become_rasa_store_settings(tmp_path):
         "type": TRACKER_STORE, "dialect": "postgresql", "url": "db.internal", "port": 5433,
         "db": "conversations", "username": "rasa", "password": "s@cret", "query": {"sslmode": "require"},
     }
-    assert endpoints["lock_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "db": 2,
+    assert endpoints["lock_store"] == {"type": LOCK_STORE, "url": "cache.internal", "port": 6380, "db": 2,
                                        "password": "p:ss", "use_ssl": True}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -72,7 +72,7 @@ def test_postgresql_and_redis_urls_become_rasa_store_settings(tmp_path):
 def test_a_redis_url_without_port_or_database_uses_redis_defaults(tmp_path):
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "LOCK_STORE_URL": "redis://cache"})
     endpoints = yaml.safe_load(write_endpoints(settings).read_text("utf-8"))
-    assert endpoints["lock_store"] == {"type": "redis", "url": "cache", "port": 6379, "db": 0}
+    assert endpoints["lock_store"] == {"type": LOCK_STORE, "url": "cache", "port": 6379, "db": 0}
 
 
 @pytest.mark.parametrize("url", ["http://cache:6379/0", "redis://cache:99999/0", "redis://cache/first",
@@ -129,6 +129,24 @@ def redis_url() -> str:
     finally:
         client.close()
     return url
+
+
+def test_tickets_of_one_conversation_are_issued_atomically(redis_url):
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.lock_store import AtomicRedisLockStore
+    from bot.serve import lock_store_endpoint
+
+    endpoint = lock_store_endpoint(redis_url)
+    config = EndpointConfig(url=endpoint.pop("url"), **{k: v for k, v in endpoint.items() if k != "type"})
+    stores = [AtomicRedisLockStore(config) for _ in range(8)]
+    conversation = f"atomic-{uuid.uuid4().hex}"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        tickets = list(pool.map(lambda store: store.issue_ticket(conversation, 60), stores * 5))
+    try:
+        assert sorted(tickets) == list(range(40))  # never the same ticket twice
+    finally:
+        stores[0].delete_lock(conversation)
 
 
 @contextmanager
@@ -255,7 +273,7 @@ def test_the_knowledge_base_is_built_into_postgresql_by_the_project_command(stac
 def test_the_servers_share_postgresql_and_redis_not_files_under_var(stack):
     a, b = (yaml.safe_load((stack.var / name / "endpoints.yml").read_text("utf-8")) for name in ("a", "b"))
     assert a["tracker_store"] == b["tracker_store"] and a["tracker_store"]["dialect"] == "postgresql"
-    assert a["lock_store"] == b["lock_store"] and a["lock_store"]["type"] == "redis"
+    assert a["lock_store"] == b["lock_store"] and a["lock_store"]["type"] == LOCK_STORE
     assert [path.name for path in stack.var.rglob("*.db")] == []
 
 
@@ -313,7 +331,9 @@ def test_an_unanswered_question_is_logged_in_postgresql(stack):
     assert rows[0]["reason"] in {"out_of_scope", "fallback", "ambiguity"}
 
 
-def test_simultaneous_messages_of_one_conversation_are_taken_in_turn(stack):
+# Rasa's own Redis lock store let both messages in at once about 1 time in 6 (bot/lock_store.py).
+@pytest.mark.parametrize("attempt", range(6))
+def test_simultaneous_messages_of_one_conversation_are_taken_in_turn(stack, attempt):
     sender = uuid.uuid4().hex
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         answered = list(pool.map(lambda pair: pair[0].ask(pair[1], sender),

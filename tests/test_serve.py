@@ -319,18 +319,6 @@ def test_conversations_are_stored_in_sqlite_under_var(assistant):
     assert tracker.is_file() and tracker.stat().st_size > 0
 
 
-def test_sigterm_stops_every_server(assistant):
-    marker = str(assistant.bot_port)
-    assert processes_with(marker), "the Rasa server should be running"
-    assistant.process.send_signal(signal.SIGTERM)
-    assert assistant.process.wait(timeout=30) == 0
-    deadline = time.monotonic() + 10
-    while (processes_with(marker) or processes_with(str(assistant.actions_port))) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_with(marker) == []
-    assert processes_with(str(assistant.actions_port)) == []
-
-
 def test_rasa_http_api_is_off_by_default(assistant):
     for path in ("/status", "/model/parse", "/conversations/visitor/tracker"):
         with pytest.raises(urllib.error.HTTPError) as refused:
@@ -348,3 +336,16 @@ def test_two_questions_and_english(assistant, question, answers):
     assert status == 200
     for answer in answers:
         assert answer in text
+
+
+def test_sigterm_stops_every_server(assistant):
+    marker = str(assistant.bot_port)
+    assert processes_with(marker), "the Rasa server should be running"
+    assistant.process.send_signal(signal.SIGTERM)
+    assert assistant.process.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while (processes_with(marker) or processes_with(str(assistant.actions_port))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_with(marker) == []
+    assert processes_with(str(assistant.actions_port)) == []
+
