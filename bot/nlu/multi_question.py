@@ -54,7 +54,7 @@ class SecondQuestion(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """min_second: least confidence of the second question; min_together: of the two."""
-        return {"min_second": 0.15, "min_together": 0.7}
+        return {"min_second": 0.1, "min_together": 0.8}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.min_second = float(config["min_second"])
