@@ -7,7 +7,7 @@ commit. This store is the same store (same tables, so `type: SQL` reads what it 
   everyone's wait;
 - on SQLite, write-ahead logging with `synchronous=NORMAL` (commits survive a crash of the
   server; only a power cut can lose the last ones) and a busy timeout, so that concurrent
-  writers wait instead of failing.
+  writers wait instead of failing, on a few connections kept open.
 
     tracker_store:
       type: bot.tracker_store.ConcurrentSQLTrackerStore
@@ -24,9 +24,13 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Open SQLite connections kept; more threads wait for one (SQLite writes one at a time anyway).
+SQLITE_POOL_SIZE = 5
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -43,8 +47,14 @@ class ConcurrentSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool), each paying
+            # for its pragmas; a small pool keeps them open, shared by the worker threads.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = create_engine(url, poolclass=QueuePool, pool_size=SQLITE_POOL_SIZE,
+                                        connect_args={"check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.engine.dispose()  # connections opened while creating tables get the pragmas too
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))
