@@ -148,7 +148,8 @@ def commands(settings: Settings, endpoints: Path) -> dict[str, list[str]]:
     }
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """True when a server answers 200 at url within 2 s."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -177,7 +178,7 @@ class Supervisor:
                 if process.poll() is not None:
                     raise StartupError(f"{name} server exited with code {process.returncode}")
             for name, url in list(pending.items()):
-                if _answers(url):
+                if answers(url):
                     del pending[name]
             if time.monotonic() > deadline:
                 raise StartupError(f"{', '.join(pending)} not answering after {START_TIMEOUT_S} s")

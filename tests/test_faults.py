@@ -28,7 +28,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.action_guard import ActionGuardInput, Upstream, apology as guard_apology, authorised, review_entry
 from bot.review import store
-from bot.serve import commands, write_endpoints
+from bot.serve import answers, commands, write_endpoints
 from bot.settings import ROOT, Settings, SettingsError
 from tests.conftest import free_port
 
@@ -123,18 +123,11 @@ class Server:
             self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 300
-        while not self._answers():
+        while not answers(self.ready_url):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 pytest.fail(f"{self.name} did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.3)
-
-    def _answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.ready_url, timeout=2) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.handoff import store as handoff_store
 from bot.review import store as review_store
-from bot.serve import LOCK_STORE, TRACKER_STORE, commands, write_endpoints
+from bot.serve import LOCK_STORE, TRACKER_STORE, answers, commands, write_endpoints
 from bot.settings import ROOT, Settings, SettingsError
 from knowledge.loader import read_dataset
 from tests.conftest import free_port
@@ -201,14 +201,6 @@ class Stack:
     build_output: str
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, postgres, redis_url) -> Iterator[Stack]:
     if not MODEL.is_file():
@@ -247,7 +239,7 @@ def stack(tmp_path_factory, postgres, redis_url) -> Iterator[Stack]:
                     if processes[name].poll() is not None or time.monotonic() > deadline:
                         log = (var / f"{name}.log").read_text(errors="replace")[-3000:]
                         pytest.fail(f"{name} server did not start:\n{log}")
-                    if _answers(url):
+                    if answers(url):
                         del urls[name]
                 time.sleep(0.5)
             yield Stack(Server("A", ports["a"]), Server("B", ports["b"]), database_url, var, built.stdout)
