@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.stateless import StatelessComponent
 
 FIRST_RANKING = "first_intent_ranking"
 
@@ -32,20 +30,6 @@ def average_rankings(first: List[Dict[str, Any]], second: List[Dict[str, Any]],
             scores[entry["name"]] = scores.get(entry["name"], 0.0) + share * float(entry["confidence"])
     return [{"name": name, "confidence": confidence}
             for name, confidence in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
-
-
-class _NoTraining(GraphComponent):
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls(config)  # type: ignore[call-arg]
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.config = config
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to learn."""
-        return training_data
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -68,7 +52,7 @@ class FeaturedLogisticRegression(LogisticRegressionClassifier):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RememberRanking(_NoTraining):
+class RememberRanking(StatelessComponent):
     """Put the previous classifier's ranking aside for AverageRankings."""
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -79,7 +63,7 @@ class RememberRanking(_NoTraining):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class AverageRankings(_NoTraining):
+class AverageRankings(StatelessComponent):
     """Average the remembered ranking with the current one and set the intent."""
 
     @staticmethod

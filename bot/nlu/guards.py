@@ -11,15 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.keys import SECOND_INTENT, TRUNCATED
+from bot.nlu.stateless import StatelessComponent
 
 _SHORT_NUMBER = re.compile(r"^\d{1,3}([.,]\d{1,2})?$")
 # A French phone number answers the contact form's question: "06 72 48 19 35", "+33 6 12...".
@@ -37,7 +34,7 @@ def is_junk(text: str, max_word: int) -> bool:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class LengthGuard(GraphComponent):
+class LengthGuard(StatelessComponent):
     """Cut messages to a maximum length before any other component reads them."""
 
     @staticmethod
@@ -47,15 +44,6 @@ class LengthGuard(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.max_chars = int(config["max_chars"])
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LengthGuard":
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Training examples are short: nothing to do."""
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Cut and mark over-long messages."""
@@ -68,7 +56,7 @@ class LengthGuard(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class JunkGuard(GraphComponent):
+class JunkGuard(StatelessComponent):
     """Classify junk as out_of_scope, whatever the classifiers said."""
 
     @staticmethod
@@ -78,11 +66,6 @@ class JunkGuard(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.max_word = int(config["max_word"])
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "JunkGuard":
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Override the intent of junk messages."""

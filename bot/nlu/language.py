@@ -9,17 +9,14 @@ classifier (usually out_of_scope).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.keys import LANGUAGE
+from bot.nlu.stateless import StatelessComponent
 ENGLISH_WORDS = frozenset("""
 the an is are was were be been do does did can could would should will i you he she we they
 my your our their it this that these those what how which who when where why much many there
@@ -45,17 +42,8 @@ def language_of(text: str) -> str:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(StatelessComponent):
     """Mark each message with the language it is written in."""
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LanguageDetector":
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to learn."""
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set `language` in the parse data."""

@@ -13,15 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.keys import QUESTION_PREFIX, SECOND_INTENT
+from bot.nlu.stateless import StatelessComponent
 
 _SEPARATOR = re.compile(r"\s(?:et|\+|ainsi que|puis|aussi|and)\s|[,;]|\?\s*\S", re.IGNORECASE)
 
@@ -48,7 +45,7 @@ def second_question(text: str, ranking: List[Dict[str, Any]], min_second: float,
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class SecondQuestion(GraphComponent):
+class SecondQuestion(StatelessComponent):
     """Keep both questions of a two-question message instead of falling back."""
 
     @staticmethod
@@ -59,15 +56,6 @@ class SecondQuestion(GraphComponent):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.min_second = float(config["min_second"])
         self.min_together = float(config["min_together"])
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SecondQuestion":
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to learn."""
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set intent and second_intent for two-question messages."""

@@ -24,13 +24,12 @@ import re
 import unicodedata
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.stateless import StatelessComponent
 
 # Whole-word SMS and chat forms of French, lower case -> what they stand for.
 SMS_FORMS: Dict[str, str] = {
@@ -89,7 +88,7 @@ def normalise_text(text: str, remove_accents: bool = False) -> str:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class TextNormaliser(GraphComponent):
+class TextNormaliser(StatelessComponent):
     """Rewrite every training example and message in normalised form, before tokenising."""
 
     @staticmethod
@@ -99,11 +98,6 @@ class TextNormaliser(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.remove_accents = bool(config["strip_accents"])
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TextNormaliser":
-        return cls(config)
 
     def _normalise(self, message: Message) -> None:
         text = message.get(TEXT)
