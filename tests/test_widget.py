@@ -106,10 +106,17 @@ def test_markup_is_shown_as_text(page):
 def test_unread_badge_and_typing_indicator(page):
     page.get_by_role("button", name="Une question ?").click()
     wait_for_bot(page, 1, "Bonjour")
+    # The answer is held back until the indicator has been seen: a fast server would otherwise
+    # answer before the check.
+    held = []
+    page.route("**/webhooks/rest/webhook", lambda route: held.append(route))
     page.get_by_label("Votre message").fill("Combien de temps dure la formation ?")
     page.keyboard.press("Enter")
+    while not held:
+        page.wait_for_timeout(50)
     assert page.locator(".cw-typing").is_visible()  # shown until the answer arrives
     page.keyboard.press("Escape")
+    held[0].continue_()
     badge = page.locator(".cw-badge")
     badge.wait_for(state="visible", timeout=60_000)
     assert int(badge.inner_text()) >= 1
