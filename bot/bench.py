@@ -1,4 +1,4 @@
-"""Benchmark: the assistant against a floor (the same Rasa with a trivial greeting model).
+"""Benchmark: the assistant against a floor, bare Rasa on the same machine in the same run.
 
     python -m bot.bench [--skip-training]      (make bench)
 
@@ -6,6 +6,11 @@ Starts each server on free ports, drives it over REST with 1, 10 and 50 concurre
 visitors, and reports p50 / p95 / p99 latency, messages per second, errors, peak memory (VmHWM)
 of each process, cold start (command to first answer) and full training time. Ratios are
 ours / floor, measured in the same run. Writes var/bench.json.
+
+The floor (bot/bench_floor/) is bare Rasa as `rasa init` makes it: Rasa's default recipe, with
+the French spaCy model the assistant needs, three intents, one custom action on a rasa-sdk
+action server, REST, the in-memory tracker store. A leaner Rasa (whitespace tokens, rules, no
+spaCy, no action server) is measured too and printed for reference.
 """
 from __future__ import annotations
 
@@ -36,8 +41,10 @@ CONVERSATIONS = [  # realistic visitors: topics, the pre-check, off-topic
     ["le module coopératif c'est quoi ?", "il coûte combien ?", "au revoir"],
 ]
 LEVELS = ((1, 40), (10, 120), (50, 200))  # (concurrent visitors, messages in all)
-# DIET needs two intents to answer at all; the second is never asked.
-FLOOR_DOMAIN = """version: "3.1"
+FLOOR = ROOT / "bot" / "bench_floor"  # bare Rasa: default recipe with spaCy, 3 intents, 1 action
+FLOOR_CONVERSATION = ["bonjour", "quelle heure est-il ?", "au revoir"]
+# For reference only: Rasa at its leanest (whitespace tokens, no spaCy, no action server).
+LEAN_DOMAIN = """version: "3.1"
 intents: [greet, goodbye]
 responses:
   utter_greet:
@@ -45,13 +52,13 @@ responses:
   utter_goodbye:
     - text: "Au revoir"
 """
-FLOOR_NLU = ('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - bonjour\n    - salut\n'
-             '- intent: goodbye\n  examples: |\n    - au revoir\n    - salut à plus\n')
-FLOOR_RULES = ('version: "3.1"\nrules:\n- rule: greet\n  steps: [{intent: greet}, {action: utter_greet}]\n'
-               '- rule: goodbye\n  steps: [{intent: goodbye}, {action: utter_goodbye}]\n')
-FLOOR_CONFIG = """recipe: default.v1
+LEAN_NLU = ('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - bonjour\n    - salut\n'
+            '- intent: goodbye\n  examples: |\n    - au revoir\n    - salut à plus\n')
+LEAN_RULES = ('version: "3.1"\nrules:\n- rule: greet\n  steps: [{intent: greet}, {action: utter_greet}]\n'
+              '- rule: goodbye\n  steps: [{intent: goodbye}, {action: utter_goodbye}]\n')
+LEAN_CONFIG = """recipe: default.v1
 language: fr
-assistant_id: floor
+assistant_id: lean
 pipeline:
   - name: WhitespaceTokenizer
   - name: CountVectorsFeaturizer
@@ -116,8 +123,9 @@ async def first_answer(url: str, started: float, process: subprocess.Popen, time
     raise RuntimeError(f"no answer from {url} after {timeout} s")
 
 
-async def load(url: str, visitors: int, total: int, floor: bool) -> dict[str, Any]:
-    """`visitors` concurrent conversations, `total` messages in all; latency and throughput."""
+async def load(url: str, visitors: int, total: int, scripts: list[list[str]]) -> dict[str, Any]:
+    """`visitors` concurrent conversations (visitor n says scripts[n % len(scripts)] in a loop),
+    `total` messages in all; latency and throughput."""
     latencies: list[float] = []
     errors = 0
     per_visitor = max(1, total // visitors)
@@ -125,7 +133,7 @@ async def load(url: str, visitors: int, total: int, floor: bool) -> dict[str, An
     async def visitor(session: aiohttp.ClientSession, n: int) -> None:
         nonlocal errors
         sender = uuid.uuid4().hex
-        script = ["bonjour"] if floor else CONVERSATIONS[n % len(CONVERSATIONS)]
+        script = scripts[n % len(scripts)]
         for i in range(per_visitor):
             started = time.perf_counter()
             try:
@@ -148,34 +156,68 @@ async def load(url: str, visitors: int, total: int, floor: bool) -> dict[str, An
             "p99_ms": round(quantiles[98] * 1000, 1), "messages_per_s": round(len(latencies) / elapsed, 1)}
 
 
-def run_server(command: list[str], env: dict[str, str], port: int, floor: bool) -> dict[str, Any]:
-    """Start, measure cold start and the load levels, read peak memory, stop."""
+def run_server(commands: list[list[str]], env: dict[str, str], port: int,
+               scripts: list[list[str]]) -> dict[str, Any]:
+    """Start the processes (the last one answers on `port`), measure cold start and the load
+    levels, read the peak memory of every process, stop them all."""
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True) for command in commands]
     try:
         url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-        cold = asyncio.run(first_answer(url, started, process))
-        levels = [asyncio.run(load(url, visitors, total, floor)) for visitors, total in LEVELS]
-        memory = {f"{pid} {command_line(pid)}": round(peak_rss_mb(pid)) for pid in descendants(process.pid)}
+        cold = asyncio.run(first_answer(url, started, processes[-1]))
+        levels = [asyncio.run(load(url, visitors, total, scripts)) for visitors, total in LEVELS]
+        memory = {f"{pid} {command_line(pid)}": round(peak_rss_mb(pid))
+                  for process in processes for pid in descendants(process.pid)}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
     return {"cold_start_s": round(cold, 1), "levels": levels, "peak_rss_mb": memory,
             "peak_rss_total_mb": sum(memory.values())}
 
 
-def train_floor(folder: Path) -> Path:
-    (folder / "domain.yml").write_text(FLOOR_DOMAIN)
-    (folder / "nlu.yml").write_text(FLOOR_NLU)
-    (folder / "rules.yml").write_text(FLOOR_RULES)
-    (folder / "config.yml").write_text(FLOOR_CONFIG)
+def train(folder: Path, name: str, config: Path, domain: Path, *data: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--domain", str(domain), "--data", *map(str, data),
+                    "--config", str(config), "--out", str(folder), "--fixed-model-name", name],
+                   cwd=ROOT, check=True, capture_output=True)
+    return folder / f"{name}.tar.gz"
+
+
+def measure_floor(folder: Path) -> dict[str, Any]:
+    """Bare Rasa: the default recipe with spaCy, three intents, one action on a rasa-sdk server."""
+    model = train(folder, "floor", FLOOR / "config.yml", FLOOR / "domain.yml", FLOOR / "nlu.yml", FLOOR / "rules.yml")
+    rasa_port, actions_port = free_port(), free_port()
+    (folder / "floor-endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
     (folder / "credentials.yml").write_text("rest:\n")
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--domain", str(folder / "domain.yml"),
-                    "--data", str(folder / "nlu.yml"), str(folder / "rules.yml"),
-                    "--config", str(folder / "config.yml"), "--out", str(folder),
-                    "--fixed-model-name", "floor"], check=True, capture_output=True)
-    return folder / "floor.tar.gz"
+    actions = [sys.executable, "-m", "rasa_sdk", "--actions", "bot.bench_floor.actions",
+               "--port", str(actions_port)]
+    rasa = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
+            "--port", str(rasa_port), "--endpoints", str(folder / "floor-endpoints.yml"),
+            "--credentials", str(folder / "credentials.yml")]
+    return run_server([actions, rasa], dict(os.environ), rasa_port, [FLOOR_CONVERSATION])
+
+
+def measure_lean(folder: Path) -> dict[str, Any]:
+    """For reference: Rasa at its leanest, a greeting model with whitespace tokens and rules only."""
+    lean = folder / "lean"
+    lean.mkdir()
+    for name, text in (("domain.yml", LEAN_DOMAIN), ("nlu.yml", LEAN_NLU), ("rules.yml", LEAN_RULES),
+                       ("config.yml", LEAN_CONFIG), ("credentials.yml", "rest:\n")):
+        (lean / name).write_text(text)
+    model = train(lean, "lean", lean / "config.yml", lean / "domain.yml", lean / "nlu.yml", lean / "rules.yml")
+    port = free_port()
+    return run_server([[sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
+                        "--port", str(port), "--credentials", str(lean / "credentials.yml")]],
+                      dict(os.environ), port, [["bonjour"]])
+
+
+def measure_assistant(folder: Path) -> dict[str, Any]:
+    ports = {name: free_port() for name in ("BOT_PORT", "ACTIONS_PORT", "WEB_PORT")}
+    env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "VAR_DIR": str(folder / "var"),
+           "KNOWLEDGE_DB_URL": Settings.from_env().knowledge_db_url}
+    return run_server([[sys.executable, "-m", "bot.serve"]], env, ports["BOT_PORT"], CONVERSATIONS)
 
 
 def training_time(folder: Path) -> float:
@@ -186,42 +228,46 @@ def training_time(folder: Path) -> float:
     return round(time.monotonic() - started, 1)
 
 
+def ratios(ours: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
+    return {
+        "sequential_p50": round(ours["levels"][0]["p50_ms"] / floor["levels"][0]["p50_ms"], 2),
+        "throughput_10": round(ours["levels"][1]["messages_per_s"] / floor["levels"][1]["messages_per_s"], 2),
+        "peak_memory": round(ours["peak_rss_total_mb"] / floor["peak_rss_total_mb"], 2),
+    }
+
+
+def table(floor: dict[str, Any], ours: dict[str, Any], lean: dict[str, Any], training: float | None) -> str:
+    rows = [f"{'':24}{'floor':>10}{'assistant':>11}{'ratio':>7}{'lean':>8}"]
+    for (visitors, _), f, o, l in zip(LEVELS, floor["levels"], ours["levels"], lean["levels"]):
+        label = f"{visitors:>2} visitor{'s' if visitors > 1 else ' '}"
+        rows.append(f"p50 ms, {label:16}{f['p50_ms']:>10}{o['p50_ms']:>11}{o['p50_ms'] / f['p50_ms']:>7.2f}{l['p50_ms']:>8}")
+        rows.append(f"p95 ms, {label:16}{f['p95_ms']:>10}{o['p95_ms']:>11}{'':>7}{l['p95_ms']:>8}")
+        rows.append(f"p99 ms, {label:16}{f['p99_ms']:>10}{o['p99_ms']:>11}{'':>7}{l['p99_ms']:>8}")
+        rows.append(f"msg/s,  {label:16}{f['messages_per_s']:>10}{o['messages_per_s']:>11}"
+                    f"{o['messages_per_s'] / f['messages_per_s']:>7.2f}{l['messages_per_s']:>8}")
+        rows.append(f"errors, {label:16}{f['errors']:>10}{o['errors']:>11}{'':>7}{l['errors']:>8}")
+    rows.append(f"{'peak memory MB (all)':24}{floor['peak_rss_total_mb']:>10}{ours['peak_rss_total_mb']:>11}"
+                f"{ours['peak_rss_total_mb'] / floor['peak_rss_total_mb']:>7.2f}{lean['peak_rss_total_mb']:>8}")
+    rows.append(f"{'cold start s':24}{floor['cold_start_s']:>10}{ours['cold_start_s']:>11}{'':>7}{lean['cold_start_s']:>8}")
+    rows.append(f"{'full training s':24}{'':>10}{training if training is not None else 'skipped':>11}")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Measure both, print the table, write var/bench.json."""
+    """Measure the floor, the assistant and the lean reference; print the table, write var/bench.json."""
     parser = argparse.ArgumentParser(prog="python -m bot.bench")
     parser.add_argument("--skip-training", action="store_true", help="do not time a full training")
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench.json")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        floor_model = train_floor(folder)
-        port = free_port()
-        floor = run_server([sys.executable, "-m", "rasa", "run", "--model", str(floor_model),
-                            "--interface", "127.0.0.1", "--port", str(port),
-                            "--credentials", str(folder / "credentials.yml")], dict(os.environ), port, True)
-        ports = {name: free_port() for name in ("BOT_PORT", "ACTIONS_PORT", "WEB_PORT")}
-        env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "VAR_DIR": str(folder / "var"),
-               "KNOWLEDGE_DB_URL": Settings.from_env().knowledge_db_url}
-        ours = run_server([sys.executable, "-m", "bot.serve"], env, ports["BOT_PORT"], False)
+        floor = measure_floor(folder)
+        ours = measure_assistant(folder)
+        lean = measure_lean(folder)
         training = None if args.skip_training else training_time(folder / "models")
-    ratios = {
-        "sequential_p50": round(ours["levels"][0]["p50_ms"] / floor["levels"][0]["p50_ms"], 2),
-        "throughput_10": round(ours["levels"][1]["messages_per_s"] / floor["levels"][1]["messages_per_s"], 2),
-        "peak_memory": round(ours["peak_rss_total_mb"] / floor["peak_rss_total_mb"], 2),
-    }
-    result = {"date": time.strftime("%Y-%m-%d"), "floor": floor, "assistant": ours,
-              "ratios": ratios, "training_s": training}
-    print(f"{'':24}{'floor':>12}{'assistant':>12}{'ratio':>8}")
-    for (visitors, _), f, o in zip(LEVELS, floor["levels"], ours["levels"]):
-        print(f"p50 ms, {visitors:>2} visitor(s)   {f['p50_ms']:>12}{o['p50_ms']:>12}{o['p50_ms'] / f['p50_ms']:>8.2f}")
-        print(f"p95 ms, {visitors:>2} visitor(s)   {f['p95_ms']:>12}{o['p95_ms']:>12}")
-        print(f"p99 ms, {visitors:>2} visitor(s)   {f['p99_ms']:>12}{o['p99_ms']:>12}")
-        print(f"msg/s,  {visitors:>2} visitor(s)   {f['messages_per_s']:>12}{o['messages_per_s']:>12}"
-              f"{o['messages_per_s'] / f['messages_per_s']:>8.2f}")
-        print(f"errors, {visitors:>2} visitor(s)   {f['errors']:>12}{o['errors']:>12}")
-    print(f"{'peak memory MB (all)':24}{floor['peak_rss_total_mb']:>12}{ours['peak_rss_total_mb']:>12}{ratios['peak_memory']:>8.2f}")
-    print(f"{'cold start s':24}{floor['cold_start_s']:>12}{ours['cold_start_s']:>12}")
-    print(f"{'full training s':24}{'':>12}{training if training is not None else 'skipped':>12}")
+    result = {"date": time.strftime("%Y-%m-%d"), "floor": floor, "assistant": ours, "lean": lean,
+              "ratios": ratios(ours, floor), "ratios_to_lean": ratios(ours, lean), "training_s": training}
+    print(table(floor, ours, lean, training))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=1), "utf-8")
     print(f"written to {args.output}")

@@ -7,7 +7,11 @@ commit. This store is the same store (same tables, so `type: SQL` reads what it 
   everyone's wait;
 - on SQLite, write-ahead logging with `synchronous=NORMAL` (commits survive a crash of the
   server; only a power cut can lose the last ones) and a busy timeout, so that concurrent
-  writers wait instead of failing, on a few connections kept open.
+  writers wait instead of failing, on a few connections kept open;
+- Core statements instead of ORM queries (same rows, same filters as Rasa's `_event_query`):
+  one INSERT for all the new events of a turn, the stored count as one SELECT, and only the
+  `data` column read back. Under load, Rasa's ORM flush, count and row objects took a fifth
+  of the server's CPU (py-spy, 10 visitors, 2026-11-23).
 
     tracker_store:
       type: bot.tracker_store.ConcurrentSQLTrackerStore
@@ -18,14 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import create_engine, event
+from rasa.shared.core.events import SessionStarted
+from sqlalchemy import create_engine, event, func, insert, or_, select
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -64,16 +71,36 @@ class ConcurrentSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         await self._in_thread(self._save_events, tracker)
 
+    def _conversation(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[ColumnElement]:
+        """The filter of Rasa's `_event_query`: the sender's events, by default only those of
+        its latest session (from its last `session_started` on, or all if it has none)."""
+        table = self.SQLEvent
+        where = [table.sender_id == sender_id]
+        if not fetch_events_from_all_sessions:
+            session_start = (
+                select(func.max(table.timestamp))
+                .where(table.sender_id == sender_id, table.type_name == SessionStarted.type_name)
+                .scalar_subquery()
+            )
+            where.append(or_(table.timestamp >= session_start, session_start.is_(None)))
+        return where
+
     def _save_events(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
-            for stored in self._additional_events(session, tracker):
-                data = stored.as_dict()
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id, type_name=stored.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"), data=json.dumps(data),
-                ))
+            stored = session.execute(
+                select(func.count()).select_from(self.SQLEvent).where(*self._conversation(tracker.sender_id, False))
+            ).scalar_one()
+            rows = []
+            for new in itertools.islice(tracker.events, stored, None):
+                data = new.as_dict()
+                rows.append({
+                    "sender_id": tracker.sender_id, "type_name": new.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"), "data": json.dumps(data),
+                })
+            if rows:
+                session.execute(insert(self.SQLEvent), rows)
             session.commit()
 
     async def _retrieve(self, sender_id: Text,
@@ -86,5 +113,9 @@ class ConcurrentSQLTrackerStore(SQLTrackerStore):
 
     def _read_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[Dict[str, Any]]:
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
-            return [json.loads(row.data) for row in rows]
+            data = session.execute(
+                select(self.SQLEvent.data)
+                .where(*self._conversation(sender_id, fetch_events_from_all_sessions))
+                .order_by(self.SQLEvent.id)
+            ).scalars()
+            return [json.loads(text) for text in data]

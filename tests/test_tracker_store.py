@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -51,3 +52,30 @@ def test_an_unknown_conversation_is_none(tmp_path):
     store = ConcurrentSQLTrackerStore(domain=Domain.load(str(ROOT / "bot" / "domain")), dialect="sqlite",
                                       db=str(tmp_path / "tracker.db"))
     assert asyncio.run(store.retrieve("nobody")) is None
+
+
+def test_reads_and_counts_the_rows_rasas_queries_select(tmp_path):
+    from rasa.shared.core.events import SessionStarted
+
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    path = tmp_path / "tracker.db"
+    ours = ConcurrentSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    rasa = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    tracker = conversation("two-sessions", 2)
+    asyncio.run(ours.save(tracker))
+    assert len(ours._read_events("two-sessions", False)) == 8  # no session start: everything
+    tracker = asyncio.run(ours.retrieve("two-sessions"))  # as Rasa does at every message
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    for event in conversation("two-sessions", 1).events:
+        tracker.update(event)
+    asyncio.run(ours.save(tracker))
+    tracker = asyncio.run(ours.retrieve("two-sessions"))
+    asyncio.run(ours.save(tracker))  # nothing new: nothing written twice
+    with rasa.session_scope() as session:
+        latest = [row.data for row in rasa._event_query(session, "two-sessions", False).all()]
+        everything = [row.data for row in rasa._event_query(session, "two-sessions", True).all()]
+    assert len(everything) == 14 and len(latest) == 5  # session_started + one turn
+    assert [json.dumps(d) for d in ours._read_events("two-sessions", False)] == latest
+    assert [json.dumps(d) for d in ours._read_events("two-sessions", True)] == everything
+    assert [e.type_name for e in asyncio.run(ours.retrieve("two-sessions")).events][:2] == ["session_started", "user"]

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.stateless import StatelessComponent
@@ -32,6 +32,12 @@ def average_rankings(first: List[Dict[str, Any]], second: List[Dict[str, Any]],
             for name, confidence in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
 
 
+def has_sentence_features(message: Message) -> bool:
+    """Whether the text has a sentence feature, sparse or dense: what the logistic regression
+    reads. Looked up without combining the features, which would cost as much as classifying."""
+    return any(f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE for f in message.features)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FeaturedLogisticRegression(LogisticRegressionClassifier):
     """Rasa's LogisticRegressionClassifier, leaving alone the messages that have no features.
@@ -44,8 +50,7 @@ class FeaturedLogisticRegression(LogisticRegressionClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Classify the messages that have features."""
-        featured = [m for m in messages
-                    if m.get_sparse_features(TEXT)[1] is not None or m.get_dense_features(TEXT)[1] is not None]
+        featured = [m for m in messages if has_sentence_features(m)]
         if featured:
             super().process(featured)
         return messages
