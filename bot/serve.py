@@ -4,12 +4,14 @@
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +31,10 @@ from knowledge.queries import count_facts
 
 START_TIMEOUT_S = 300
 STOP_TIMEOUT_S = 15
+# A server that dies is started again (visitors get the guard's apology meanwhile, for the
+# action server); one that dies more than this often in this time cannot start: stop.
+RESTARTS_ALLOWED = 5
+RESTART_WINDOW_S = 60.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -158,13 +164,18 @@ def answers(url: str) -> bool:
 
 
 class Supervisor:
-    """Owns the server processes: start, wait until they answer, stop them all."""
+    """Owns the server processes: start, wait until they answer, restart one that dies, stop
+    them all."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.exits: dict[str, list[float]] = {}
+        self.stopping = threading.Event()
 
     def start(self, name: str, command: list[str]) -> None:
+        self.commands[name] = command
         env = {**os.environ, "SANIC_HOST": self.settings.host, "PYTHONPATH": str(ROOT)}
         self.processes[name] = subprocess.Popen(
             command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent
@@ -186,6 +197,7 @@ class Supervisor:
                 time.sleep(0.5)
 
     def stop(self) -> None:
+        self.stopping.set()
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -197,14 +209,26 @@ class Supervisor:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
-    def watch(self) -> int:
-        """Block until a server exits; return its code."""
-        while True:
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    print(f"serve: {name} server exited with code {process.returncode}", file=sys.stderr)
-                    return process.returncode or 1
-            time.sleep(0.5)
+    def watch(self, poll_s: float = 0.5) -> int:
+        """Restart a server that exits, until stop(); give up, and return its exit code, when
+        one exits more than RESTARTS_ALLOWED times within RESTART_WINDOW_S (it cannot start)."""
+        while not self.stopping.wait(poll_s):
+            for name, process in list(self.processes.items()):
+                code = process.poll()
+                if code is None or self.stopping.is_set():
+                    continue
+                now = time.monotonic()
+                recent = [t for t in self.exits.get(name, []) if now - t < RESTART_WINDOW_S] + [now]
+                self.exits[name] = recent
+                if len(recent) > RESTARTS_ALLOWED:
+                    print(f"serve: {name} server exited {len(recent)} times in {RESTART_WINDOW_S:g} s "
+                          f"(last code {code}): stopping", file=sys.stderr, flush=True)
+                    return code or 1
+                print(f"serve: {name} server exited with code {code}: restarting it", file=sys.stderr, flush=True)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)  # what it started, if anything is left
+                self.start(name, self.commands[name])
+        return 0
 
 
 def main() -> int:

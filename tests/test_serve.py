@@ -338,6 +338,21 @@ def test_two_questions_and_english(assistant, question, answers):
         assert answer in text
 
 
+def test_a_killed_action_server_is_restarted_and_answers_again(assistant):
+    [actions] = [pid for pid in processes_with(f"--port {assistant.actions_port}") if pid != assistant.process.pid]
+    os.kill(actions, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while True:  # meanwhile the guard apologises; then the new action server answers
+        status, replies = assistant.ask("Combien coûte la formation ?")
+        text = "\n".join(reply.get("text", "") for reply in replies)
+        if "10 005 €" in text:
+            break
+        assert status == 200 and time.monotonic() < deadline, text
+        time.sleep(1)
+    assert "actions server exited with code -9: restarting it" in assistant.log.read_text(errors="replace")
+    assert actions not in processes_with(f"--port {assistant.actions_port}")
+
+
 def test_sigterm_stops_every_server(assistant):
     marker = str(assistant.bot_port)
     assert processes_with(marker), "the Rasa server should be running"
