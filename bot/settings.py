@@ -60,6 +60,23 @@ def _redis_url(env: Mapping[str, str], name: str) -> Optional[str]:
     return raw
 
 
+def _public_url(env: Mapping[str, str], name: str) -> Optional[str]:
+    """An address browsers use: http(s)://host[:port][/path], without query or fragment."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    try:
+        valid = (parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+                 and not parts.query and not parts.fragment and not parts.username and not parts.password
+                and not any(c.isspace() or c in '"<>\\\'`' for c in raw))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise SettingsError(f"{name} must look like https://chat.example.org (http or https, no query).")
+    return raw.rstrip("/")
+
+
 def _rasa_api(env: Mapping[str, str]) -> dict[str, Any]:
     """RASA_ENABLE_API with its credentials; refused without any (see Settings.rasa_api)."""
     enabled = (env.get("RASA_ENABLE_API") or "false").strip().lower() in ("true", "1", "yes")
@@ -133,6 +150,9 @@ class Settings:
     feedback_buttons: bool
     # How long the Rasa server waits for a custom action before apologising (bot/action_guard.py).
     action_timeout_s: float
+    # The Rasa server's address as browsers reach it (a load balancer's), for the widget of
+    # the programme page; None: this machine's BOT_PORT (see public_bot_url).
+    public_bot: Optional[str] = None
     # Rasa's HTTP API (RASA_ENABLE_API): off by default; on, it requires RASA_AUTH_TOKEN or
     # RASA_JWT_SECRET, since it can replace the model (CVE-2024-49375) and read conversations.
     rasa_api: bool = False
@@ -174,5 +194,14 @@ class Settings:
             feedback_buttons=(env.get("FEEDBACK_BUTTONS") or "true").strip().lower()
             not in ("false", "0", "no"),
             action_timeout_s=_seconds(env, "ACTION_TIMEOUT_S", 8.0),
+            public_bot=_public_url(env, "PUBLIC_BOT_URL"),
             **_rasa_api(env),
         )
+
+    @property
+    def public_bot_url(self) -> str:
+        """Where the widget finds the Rasa server: PUBLIC_BOT_URL, or this machine's BOT_PORT."""
+        if self.public_bot:
+            return self.public_bot
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.bot_port}"

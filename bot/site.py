@@ -40,7 +40,7 @@ def page_values(settings: Settings) -> dict[str, str]:
         if fact.source_label not in labels:
             labels.append(fact.source_label)
     values["source"] = escape(" ; ".join(labels))
-    values["server"] = escape(f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.bot_port}")
+    values["server"] = escape(settings.public_bot_url)
     return values
 
 
