@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
-from urllib.parse import urlsplit
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import SplitResult, urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -45,36 +45,36 @@ def _database_url(env: Mapping[str, str], name: str, default: str) -> str:
     return raw
 
 
-def _redis_url(env: Mapping[str, str], name: str) -> Optional[str]:
+def _url(env: Mapping[str, str], name: str, valid: Callable[[SplitResult], bool], looks_like: str) -> Optional[str]:
+    """An optional URL setting, refused at start with what it should look like."""
     raw = (env.get(name) or "").strip()
     if not raw:
         return None
-    parts = urlsplit(raw)
     try:
-        valid = (parts.scheme in ("redis", "rediss") and bool(parts.hostname)
-                 and (parts.port or 0) >= 0 and (parts.path.strip("/") or "0").isdigit())
+        accepted = valid(urlsplit(raw))
     except ValueError:  # a port that is not a number, or out of range
-        valid = False
-    if not valid:
-        raise SettingsError(f"{name} must look like redis://[:password@]host:6379/0.")
+        accepted = False
+    if not accepted:
+        raise SettingsError(f"{name} must look like {looks_like}.")
     return raw
 
 
+def _redis_url(env: Mapping[str, str], name: str) -> Optional[str]:
+    return _url(env, name, lambda parts: (
+        parts.scheme in ("redis", "rediss") and bool(parts.hostname)
+        and (parts.port or 0) >= 0 and (parts.path.strip("/") or "0").isdigit()
+    ), "redis://[:password@]host:6379/0")
+
+
 def _public_url(env: Mapping[str, str], name: str) -> Optional[str]:
-    """An address browsers use: http(s)://host[:port][/path], without query or fragment."""
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return None
-    parts = urlsplit(raw)
-    try:
-        valid = (parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
-                 and not parts.query and not parts.fragment and not parts.username and not parts.password
-                and not any(c.isspace() or c in '"<>\\\'`' for c in raw))
-    except ValueError:
-        valid = False
-    if not valid:
-        raise SettingsError(f"{name} must look like https://chat.example.org (http or https, no query).")
-    return raw.rstrip("/")
+    """An address browsers use: http(s)://host[:port][/path], without query, fragment,
+    credentials or characters that would need quoting."""
+    url = _url(env, name, lambda parts: (
+        parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+        and not (parts.query or parts.fragment or parts.username or parts.password)
+        and not any(c.isspace() or c in '"<>\\\'`' for c in parts.geturl())
+    ), "https://chat.example.org (http or https, no query)")
+    return url.rstrip("/") if url else None
 
 
 def _rasa_api(env: Mapping[str, str]) -> dict[str, Any]:
