@@ -2,10 +2,12 @@
 
     python -m bot.bench [--skip-training]      (make bench)
 
-Starts each server on free ports, drives it over REST with 1, 10 and 50 concurrent simulated
-visitors, and reports p50 / p95 / p99 latency, messages per second, errors, peak memory (VmHWM)
-of each process, cold start (command to first answer) and full training time. Ratios are
-ours / floor, measured in the same run. Writes var/bench.json.
+Starts each server on free ports, one after the other, then drives them over REST with 1, 10
+and 50 concurrent simulated visitors, three rounds, the servers taking turns (this machine's
+speed drifts by tens of percent over minutes: measured one after the other, a slow spell fell
+on one server only). Reports p50 / p95 / p99 latency, messages per second, errors, peak memory
+(VmHWM) of each process, cold start (command to first answer) and full training time. Ratios
+are ours / floor, measured in the same run. Writes var/bench.json.
 
 The floor (bot/bench_floor/) is bare Rasa as `rasa init` makes it: Rasa's default recipe, with
 the French spaCy model the assistant needs, three intents, one custom action on a rasa-sdk
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ CONVERSATIONS = [  # realistic visitors: topics, the pre-check, off-topic
     ["le module coopératif c'est quoi ?", "il coûte combien ?", "au revoir"],
 ]
 LEVELS = ((1, 40), (10, 120), (50, 200))  # (concurrent visitors, messages in all)
+ROUNDS = 3  # runs of each level per server, the servers taking turns
 FLOOR = ROOT / "bot" / "bench_floor"  # bare Rasa: default recipe with spaCy, 3 intents, 1 action
 FLOOR_CONVERSATION = ["bonjour", "quelle heure est-il ?", "au revoir"]
 # For reference only: Rasa at its leanest (whitespace tokens, no spaCy, no action server).
@@ -123,9 +127,18 @@ async def first_answer(url: str, started: float, process: subprocess.Popen, time
     raise RuntimeError(f"no answer from {url} after {timeout} s")
 
 
-async def load(url: str, visitors: int, total: int, scripts: list[list[str]]) -> dict[str, Any]:
+@dataclass
+class Run:
+    """One load run: every message's latency (s), the failed ones, the wall time."""
+
+    latencies: list[float]
+    errors: int
+    elapsed_s: float
+
+
+async def drive(url: str, visitors: int, total: int, scripts: list[list[str]]) -> Run:
     """`visitors` concurrent conversations (visitor n says scripts[n % len(scripts)] in a loop),
-    `total` messages in all; latency and throughput."""
+    `total` messages in all."""
     latencies: list[float] = []
     errors = 0
     per_visitor = max(1, total // visitors)
@@ -149,33 +162,86 @@ async def load(url: str, visitors: int, total: int, scripts: list[list[str]]) ->
     started = time.perf_counter()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=visitors)) as session:
         await asyncio.gather(*(visitor(session, n) for n in range(visitors)))
-    elapsed = time.perf_counter() - started
+    return Run(latencies, errors, time.perf_counter() - started)
+
+
+def summary(visitors: int, runs: list[Run]) -> dict[str, Any]:
+    """Latency quantiles over every message of the runs; messages per second over their time."""
+    latencies = [latency for run in runs for latency in run.latencies]
     quantiles = statistics.quantiles(latencies, n=100)
-    return {"visitors": visitors, "messages": len(latencies), "errors": errors,
+    return {"visitors": visitors, "runs": len(runs), "messages": len(latencies),
+            "errors": sum(run.errors for run in runs),
             "p50_ms": round(quantiles[49] * 1000, 1), "p95_ms": round(quantiles[94] * 1000, 1),
-            "p99_ms": round(quantiles[98] * 1000, 1), "messages_per_s": round(len(latencies) / elapsed, 1)}
+            "p99_ms": round(quantiles[98] * 1000, 1),
+            "messages_per_s": round(len(latencies) / sum(run.elapsed_s for run in runs), 1)}
 
 
-def run_server(commands: list[list[str]], env: dict[str, str], port: int,
-               scripts: list[list[str]]) -> dict[str, Any]:
-    """Start the processes (the last one answers on `port`), measure cold start and the load
-    levels, read the peak memory of every process, stop them all."""
-    started = time.monotonic()
-    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, start_new_session=True) for command in commands]
-    try:
-        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-        cold = asyncio.run(first_answer(url, started, processes[-1]))
-        levels = [asyncio.run(load(url, visitors, total, scripts)) for visitors, total in LEVELS]
-        memory = {f"{pid} {command_line(pid)}": round(peak_rss_mb(pid))
-                  for process in processes for pid in descendants(process.pid)}
-    finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
+async def load(url: str, visitors: int, total: int, scripts: list[list[str]]) -> dict[str, Any]:
+    """One run's summary (see drive)."""
+    return summary(visitors, [await drive(url, visitors, total, scripts)])
+
+
+@dataclass
+class Server:
+    """A server under test: its processes (the last one answers REST on `port`) and its visitors."""
+
+    name: str
+    commands: list[list[str]]
+    env: dict[str, str]
+    port: int
+    scripts: list[list[str]]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    cold_start_s: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
+
+    def start(self) -> None:
+        """Start the processes; cold start is the time to the first REST answer."""
+        started = time.monotonic()
+        self.processes = [subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL, start_new_session=True)
+                          for command in self.commands]
+        self.cold_start_s = asyncio.run(first_answer(self.url, started, self.processes[-1]))
+
+    def peak_memory(self) -> dict[str, int]:
+        return {f"{pid} {command_line(pid)}": round(peak_rss_mb(pid))
+                for process in self.processes for pid in descendants(process.pid)}
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
             process.wait(timeout=30)
-    return {"cold_start_s": round(cold, 1), "levels": levels, "peak_rss_mb": memory,
-            "peak_rss_total_mb": sum(memory.values())}
+
+
+def measure(servers: list[Server], rounds: int = ROUNDS) -> dict[str, dict[str, Any]]:
+    """Start the servers one after the other (cold starts apart), then run every load level
+    `rounds` times, the servers taking turns in a rotating order, so that a slower spell of the
+    machine falls on all of them alike; report each server's runs together, its peak memory."""
+    runs: dict[str, dict[int, list[Run]]] = {server.name: {v: [] for v, _ in LEVELS} for server in servers}
+    try:
+        for server in servers:
+            server.start()
+        for round_ in range(rounds):
+            turn = servers[round_ % len(servers):] + servers[:round_ % len(servers)]
+            for visitors, total in LEVELS:
+                for server in turn:
+                    runs[server.name][visitors].append(asyncio.run(drive(server.url, visitors, total, server.scripts)))
+        results = {}
+        for server in servers:
+            memory = server.peak_memory()
+            results[server.name] = {
+                "cold_start_s": round(server.cold_start_s, 1),
+                "levels": [summary(visitors, runs[server.name][visitors]) for visitors, _ in LEVELS],
+                "peak_rss_mb": memory, "peak_rss_total_mb": sum(memory.values()),
+            }
+        return results
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def train(folder: Path, name: str, config: Path, domain: Path, *data: Path) -> Path:
@@ -185,7 +251,7 @@ def train(folder: Path, name: str, config: Path, domain: Path, *data: Path) -> P
     return folder / f"{name}.tar.gz"
 
 
-def measure_floor(folder: Path) -> dict[str, Any]:
+def floor_server(folder: Path) -> Server:
     """Bare Rasa: the default recipe with spaCy, three intents, one action on a rasa-sdk server."""
     model = train(folder, "floor", FLOOR / "config.yml", FLOOR / "domain.yml", FLOOR / "nlu.yml", FLOOR / "rules.yml")
     rasa_port, actions_port = free_port(), free_port()
@@ -196,10 +262,10 @@ def measure_floor(folder: Path) -> dict[str, Any]:
     rasa = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
             "--port", str(rasa_port), "--endpoints", str(folder / "floor-endpoints.yml"),
             "--credentials", str(folder / "credentials.yml")]
-    return run_server([actions, rasa], dict(os.environ), rasa_port, [FLOOR_CONVERSATION])
+    return Server("floor", [actions, rasa], dict(os.environ), rasa_port, [FLOOR_CONVERSATION])
 
 
-def measure_lean(folder: Path) -> dict[str, Any]:
+def lean_server(folder: Path) -> Server:
     """For reference: Rasa at its leanest, a greeting model with whitespace tokens and rules only."""
     lean = folder / "lean"
     lean.mkdir()
@@ -208,16 +274,16 @@ def measure_lean(folder: Path) -> dict[str, Any]:
         (lean / name).write_text(text)
     model = train(lean, "lean", lean / "config.yml", lean / "domain.yml", lean / "nlu.yml", lean / "rules.yml")
     port = free_port()
-    return run_server([[sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
-                        "--port", str(port), "--credentials", str(lean / "credentials.yml")]],
-                      dict(os.environ), port, [["bonjour"]])
+    return Server("lean", [[sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
+                            "--port", str(port), "--credentials", str(lean / "credentials.yml")]],
+                  dict(os.environ), port, [["bonjour"]])
 
 
-def measure_assistant(folder: Path) -> dict[str, Any]:
+def assistant_server(folder: Path) -> Server:
     ports = {name: free_port() for name in ("BOT_PORT", "ACTIONS_PORT", "WEB_PORT")}
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "VAR_DIR": str(folder / "var"),
            "KNOWLEDGE_DB_URL": Settings.from_env().knowledge_db_url}
-    return run_server([[sys.executable, "-m", "bot.serve"]], env, ports["BOT_PORT"], CONVERSATIONS)
+    return Server("assistant", [[sys.executable, "-m", "bot.serve"]], env, ports["BOT_PORT"], CONVERSATIONS)
 
 
 def training_time(folder: Path) -> float:
@@ -258,12 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench")
     parser.add_argument("--skip-training", action="store_true", help="do not time a full training")
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench.json")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of each load level per server")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        floor = measure_floor(folder)
-        ours = measure_assistant(folder)
-        lean = measure_lean(folder)
+        measured = measure([floor_server(folder), assistant_server(folder), lean_server(folder)], args.rounds)
+        floor, ours, lean = measured["floor"], measured["assistant"], measured["lean"]
         training = None if args.skip_training else training_time(folder / "models")
     result = {"date": time.strftime("%Y-%m-%d"), "floor": floor, "assistant": ours, "lean": lean,
               "ratios": ratios(ours, floor), "ratios_to_lean": ratios(ours, lean), "training_s": training}

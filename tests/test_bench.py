@@ -58,3 +58,14 @@ def test_the_floor_is_rasas_default_recipe_with_spacy():
     assert floor["pipeline"][3:] == default["pipeline"][1:]
     assert floor["policies"] == default["policies"]
     assert floor["language"] == "fr"
+
+
+def test_runs_are_summed_before_the_ratios():
+    from bot.bench import Run, summary
+
+    fast = Run([0.010] * 50, errors=0, elapsed_s=1.0)
+    slow = Run([0.030] * 50, errors=2, elapsed_s=4.0)
+    result = summary(10, [fast, slow])
+    assert (result["runs"], result["messages"], result["errors"]) == (2, 100, 2)
+    assert result["messages_per_s"] == 20.0  # 100 messages in 5 s, not the mean of 50 and 12.5
+    assert result["p50_ms"] == 20.0 and result["p99_ms"] == 30.0
