@@ -47,30 +47,7 @@ LEVELS = ((1, 40), (10, 120), (50, 200))  # (concurrent visitors, messages in al
 ROUNDS = 3  # runs of each level per server, the servers taking turns
 FLOOR = ROOT / "bot" / "bench_floor"  # bare Rasa: default recipe with spaCy, 3 intents, 1 action
 FLOOR_CONVERSATION = ["bonjour", "quelle heure est-il ?", "au revoir"]
-# For reference only: Rasa at its leanest (whitespace tokens, no spaCy, no action server).
-LEAN_DOMAIN = """version: "3.1"
-intents: [greet, goodbye]
-responses:
-  utter_greet:
-    - text: "Bonjour"
-  utter_goodbye:
-    - text: "Au revoir"
-"""
-LEAN_NLU = ('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - bonjour\n    - salut\n'
-            '- intent: goodbye\n  examples: |\n    - au revoir\n    - salut à plus\n')
-LEAN_RULES = ('version: "3.1"\nrules:\n- rule: greet\n  steps: [{intent: greet}, {action: utter_greet}]\n'
-              '- rule: goodbye\n  steps: [{intent: goodbye}, {action: utter_goodbye}]\n')
-LEAN_CONFIG = """recipe: default.v1
-language: fr
-assistant_id: lean
-pipeline:
-  - name: WhitespaceTokenizer
-  - name: CountVectorsFeaturizer
-  - name: DIETClassifier
-    epochs: 20
-policies:
-  - name: RulePolicy
-"""
+LEAN = FLOOR / "lean"  # for reference: Rasa at its leanest (whitespace tokens, no spaCy, no action server)
 
 
 def free_port() -> int:
@@ -244,39 +221,36 @@ def measure(servers: list[Server], rounds: int = ROUNDS) -> dict[str, dict[str, 
             server.stop()
 
 
-def train(folder: Path, name: str, config: Path, domain: Path, *data: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--domain", str(domain), "--data", *map(str, data),
-                    "--config", str(config), "--out", str(folder), "--fixed-model-name", name],
-                   cwd=ROOT, check=True, capture_output=True)
-    return folder / f"{name}.tar.gz"
+def train(project: Path, out: Path, name: str) -> Path:
+    """Train the config, domain, NLU and rules of a bench project folder."""
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--config", str(project / "config.yml"),
+                    "--domain", str(project / "domain.yml"),
+                    "--data", str(project / "nlu.yml"), str(project / "rules.yml"),
+                    "--out", str(out), "--fixed-model-name", name], cwd=ROOT, check=True, capture_output=True)
+    return out / f"{name}.tar.gz"
+
+
+def rasa_run(model: Path, port: int, *options: str) -> list[str]:
+    return [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
+            "--port", str(port), "--credentials", str(FLOOR / "credentials.yml"), *options]
 
 
 def floor_server(folder: Path) -> Server:
     """Bare Rasa: the default recipe with spaCy, three intents, one action on a rasa-sdk server."""
-    model = train(folder, "floor", FLOOR / "config.yml", FLOOR / "domain.yml", FLOOR / "nlu.yml", FLOOR / "rules.yml")
+    model = train(FLOOR, folder, "floor")
     rasa_port, actions_port = free_port(), free_port()
-    (folder / "floor-endpoints.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    (folder / "credentials.yml").write_text("rest:\n")
-    actions = [sys.executable, "-m", "rasa_sdk", "--actions", "bot.bench_floor.actions",
-               "--port", str(actions_port)]
-    rasa = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
-            "--port", str(rasa_port), "--endpoints", str(folder / "floor-endpoints.yml"),
-            "--credentials", str(folder / "credentials.yml")]
-    return Server("floor", [actions, rasa], dict(os.environ), rasa_port, [FLOOR_CONVERSATION])
+    endpoints = folder / "floor-endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    actions = [sys.executable, "-m", "rasa_sdk", "--actions", "bot.bench_floor.actions", "--port", str(actions_port)]
+    return Server("floor", [actions, rasa_run(model, rasa_port, "--endpoints", str(endpoints))],
+                  dict(os.environ), rasa_port, [FLOOR_CONVERSATION])
 
 
 def lean_server(folder: Path) -> Server:
     """For reference: Rasa at its leanest, a greeting model with whitespace tokens and rules only."""
-    lean = folder / "lean"
-    lean.mkdir()
-    for name, text in (("domain.yml", LEAN_DOMAIN), ("nlu.yml", LEAN_NLU), ("rules.yml", LEAN_RULES),
-                       ("config.yml", LEAN_CONFIG), ("credentials.yml", "rest:\n")):
-        (lean / name).write_text(text)
-    model = train(lean, "lean", lean / "config.yml", lean / "domain.yml", lean / "nlu.yml", lean / "rules.yml")
+    model = train(LEAN, folder, "lean")
     port = free_port()
-    return Server("lean", [[sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1",
-                            "--port", str(port), "--credentials", str(lean / "credentials.yml")]],
-                  dict(os.environ), port, [["bonjour"]])
+    return Server("lean", [rasa_run(model, port)], dict(os.environ), port, [["bonjour"]])
 
 
 def assistant_server(folder: Path) -> Server:
