@@ -2,24 +2,31 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# All state (databases, the endpoints file, promoted questions) lives under VAR_DIR.
+VAR_DIR ?= var
+export VAR_DIR
+
 VENV    := .venv
 PY      := $(VENV)/bin/python
 RASA    := $(VENV)/bin/rasa
 STAMP   := $(VENV)/.installed
 MODEL   := models/assistant.tar.gz
-KB_DB   := var/knowledge.db
+KB_DB   := $(VAR_DIR)/knowledge.db
 DOMAIN  := bot/domain
 DATA    := data/nlu bot/rules bot/stories
-TRAINING_FILES := config.yml $(shell find $(DOMAIN) $(DATA) -name '*.yml' 2>/dev/null)
+# The NLU components rewrite the training text (the normaliser), so they are inputs too.
+TRAINING_FILES := config.yml $(shell find $(DOMAIN) $(DATA) -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py)
 KB_FILES := $(wildcard knowledge/data/*.yml) $(wildcard knowledge/*.py)
-export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export PYTHONWARNINGS := ignore::DeprecationWarning
+# Every use of what SQLAlchemy 2.0 removes warns; the tests turn those warnings into errors.
+PYTEST  := SQLALCHEMY_WARN_20=1 $(PY) -m pytest
 
-.PHONY: help setup knowledge train run test validate pytest test-stories handoff-resend eval-nlu bench clean
+.PHONY: help setup knowledge train run test test-fast validate pytest test-stories handoff-resend \
+        eval-nlu bench adopt-promoted clean
 
 help:
-	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
-	@echo "make test   set up and run every check (validate, pytest, test stories, NLU)"
+	@echo "make run        set up, build the knowledge base, train if needed, start the assistant"
+	@echo "make test       set up and run every check (validate, pytest, test stories, NLU)"
+	@echo "make test-fast  the unit tests: no trained model, no server (under a minute)"
 
 # A Python 3.10 from PATH or pyenv; Rasa 3.6 does not run on 3.11+.
 $(STAMP): requirements.txt
@@ -41,7 +48,7 @@ $(KB_DB): $(STAMP) $(KB_FILES)
 knowledge: $(STAMP)
 	$(PY) -m knowledge build
 
-# Trained only when config, domain or training data changed.
+# Trained only when config, domain, training data or NLU components changed.
 $(MODEL): $(STAMP) $(TRAINING_FILES)
 	$(RASA) train --domain $(DOMAIN) --data $(DATA) --config config.yml \
 	  --out models --fixed-model-name assistant
@@ -50,32 +57,43 @@ $(MODEL): $(STAMP) $(TRAINING_FILES)
 train: $(MODEL)
 
 run: $(MODEL) $(KB_DB)
-	exec $(PY) -m bot.serve
+	exec $(PY) -m bot
 
 validate: $(STAMP)
 	$(RASA) data validate --fail-on-warnings --domain $(DOMAIN) --data $(DATA) --config config.yml
 
 test-stories: $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
-	  --endpoints bot/endpoints.yml --fail-on-prediction-errors --out var/results/core
+	  --endpoints bot/endpoints.yml --fail-on-prediction-errors --out results/core
 
 pytest: $(MODEL) $(KB_DB)
-	$(PY) -m pytest -q tests
+	$(PYTEST) -q --durations=15 tests
 
 test: validate test-stories pytest
 
+test-fast: $(STAMP)
+	$(PYTEST) -q -m "not integration" tests
+
 # Speed and memory against a floor (bare Rasa: default recipe with spaCy, three intents, an
-# action server), in one run; writes var/bench.json.
+# action server), in one run; writes $(VAR_DIR)/bench.json.
 bench: $(MODEL) $(KB_DB)
-	$(PY) -m bot.bench
+	$(PY) -m bot.tools.bench --output $(VAR_DIR)/bench.json
 
 # Held-out NLU figures, per intent, beside a TF-IDF + logistic-regression baseline.
 eval-nlu: $(MODEL)
-	$(PY) -m bot.nlu.evaluate
+	$(PY) -m bot.tools.evaluate_nlu --output $(VAR_DIR)/eval-nlu.json
 
 # Send the handoff requests that could not be sent (SMTP down or not configured).
 handoff-resend: $(STAMP)
 	$(PY) -m bot.handoff resend
 
+# Questions staff promoted on the review page wait in $(VAR_DIR)/promoted.yml; this copies them
+# into data/nlu/promoted.yml (to review and commit), which the next `make train` uses.
+adopt-promoted: $(STAMP)
+	$(PY) -m bot.review adopt
+
+# Build outputs only: the databases under $(VAR_DIR) (handoff requests, review log,
+# conversations) are never deleted here.
 clean:
-	rm -rf var models results .pytest_cache
+	rm -rf models results .pytest_cache $(VAR_DIR)/endpoints.yml $(VAR_DIR)/bench.json \
+	  $(VAR_DIR)/eval-nlu.json $(VAR_DIR)/results

@@ -1,14 +1,15 @@
 """The eligibility pre-check: a form that reads the candidate's own words, and its outcome."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.answers import KnowledgeAnswerAction, Variables
+from actions.pipeline import utter_with_facts
+from actions.rendering import Variables
 from knowledge import eligibility
 from knowledge.queries import FactView
 
@@ -91,39 +92,49 @@ class ValidateEligibilityForm(FormValidationAction):
         return {"experience_years": years if 0 <= years <= 60 else None}
 
 
-class ActionEligibilityOutcome(KnowledgeAnswerAction):
-    """Say the likely outcome, what is missing, and the next step."""
+def assess(tracker: Tracker, facts: List[FactView]) -> Optional[eligibility.Assessment]:
+    """The pre-check's assessment of the form's slots; None while diploma or years are unknown."""
+    diploma = eligibility.diploma_by_id(tracker.get_slot("diploma") or "")
+    years = tracker.get_slot("experience_years")
+    kind = tracker.get_slot("experience_kind")
+    if diploma is None or years in (None, UNKNOWN):
+        return None
+    rules = eligibility.EligibilityRules.from_facts(facts)
+    return eligibility.assess(diploma, float(years), None if kind == UNKNOWN else kind, rules)
 
-    response = "utter_eligibility_unclear"
+
+def plan_outcome(tracker: Tracker, result: Optional[eligibility.Assessment]) -> List[Tuple[str, Variables]]:
+    """The outcome's response and its variables."""
+    if result is None:
+        return [("utter_eligibility_unclear", {})]
+    diploma = eligibility.diploma_by_id(tracker.get_slot("diploma"))
+    kind: Optional[str] = tracker.get_slot("experience_kind")
+    variables: Variables = {
+        "diploma_label": (diploma.label, None),
+        "years": (format_years(float(tracker.get_slot("experience_years"))), None),
+        "kind": (kind if kind and kind != UNKNOWN else "", None),
+        "missing": (format_years(result.missing_years), None),
+    }
+    return [(f"utter_eligibility_{result.outcome}", variables)]
+
+
+class ActionEligibilityOutcome(Action):
+    """Say the likely outcome, what is missing, and the next step."""
 
     def name(self) -> Text:
         return "action_eligibility_outcome"
 
-    @staticmethod
-    def _assess(tracker: Tracker, facts: List[FactView]) -> Optional[eligibility.Assessment]:
-        diploma = eligibility.diploma_by_id(tracker.get_slot("diploma") or "")
-        years = tracker.get_slot("experience_years")
-        kind = tracker.get_slot("experience_kind")
-        if diploma is None or years in (None, UNKNOWN):
-            return None
-        rules = eligibility.EligibilityRules.from_facts(facts)
-        return eligibility.assess(diploma, float(years), None if kind == UNKNOWN else kind, rules)
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        """One response for the outcome; the outcome kept for the handoff e-mail."""
+        outcome = "unclear"
 
-    def slot_events(self, tracker: Tracker, facts: List[FactView]) -> List[EventType]:
-        result = self._assess(tracker, facts)
-        return [SlotSet("eligibility_outcome", result.outcome if result else "unclear")]
+        def plan(facts: List[FactView]) -> List[Tuple[str, Variables]]:
+            nonlocal outcome
+            result = assess(tracker, facts)
+            outcome = result.outcome if result else "unclear"
+            return plan_outcome(tracker, result)
 
-    def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
-        result = self._assess(tracker, facts)
-        if result is None:
-            return [(self.response, {})]
-        diploma = eligibility.diploma_by_id(tracker.get_slot("diploma"))
-        years = float(tracker.get_slot("experience_years"))
-        kind: Optional[str] = tracker.get_slot("experience_kind")
-        variables: Variables = {
-            "diploma_label": (diploma.label, None),
-            "years": (format_years(years), None),
-            "kind": (kind if kind and kind != UNKNOWN else "", None),
-            "missing": (format_years(result.missing_years), None),
-        }
-        return [(f"utter_eligibility_{result.outcome}", variables)]
+        if not await utter_with_facts(dispatcher, domain, plan):
+            return []
+        return [SlotSet("last_topic", self.name()), SlotSet("eligibility_outcome", outcome)]

@@ -1,6 +1,7 @@
 """A 👎 on an answer: log the question and the answer shown, for staff to review."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -31,7 +32,8 @@ class ActionFeedbackNegative(Action):
         """Log the question that got the answer, then thank the visitor."""
         message, reply = previous_exchange(tracker.events)
         if message is not None:
-            log_message(tracker, "negative_feedback", reply, entry=tracker.get_slot("last_topic"),
-                        message={**message, "text": message.get("text") or ""})
+            await asyncio.to_thread(log_message, tracker, "negative_feedback", reply,
+                                    tracker.get_slot("last_topic"),
+                                    {**message, "text": message.get("text") or ""})
         dispatcher.utter_message(response="utter_feedback_negative")
         return []

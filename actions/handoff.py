@@ -2,31 +2,23 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import logging
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answers import KnowledgeAnswerAction, Variables, fill
-from actions.knowledge_base import load_facts
 from actions.eligibility import UNKNOWN, format_years
-from bot.handoff import mailer, store
-from bot.handoff.delivery import deliver
-from bot.handoff.models import PENDING, SENT
-from bot.review.store import pseudonym
+from actions.pipeline import utter_with_facts
+from actions.rendering import Variables
+from bot.db import pseudonym
+from bot.handoff import mailer, service, store
+from bot.handoff.models import SENT
 from bot.settings import Settings
 from knowledge import eligibility
-from knowledge.db import KnowledgeUnavailable
 from knowledge.queries import FactView
-
-logger = logging.getLogger(__name__)
 
 HANDOFF_SLOTS = ("handoff_consent", "handoff_name", "handoff_email", "handoff_phone",
                  "handoff_question", "handoff_confirmed")
@@ -35,11 +27,6 @@ MAX_NAME, MAX_QUESTION, TRANSCRIPT_LINES, TRANSCRIPT_LINE = 100, 1000, 20, 300
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[\d .()-]{8,20}$")
 _MARKUP = re.compile(r"[<>{}\[\]\x00-\x1f\x7f]")
-
-
-@functools.lru_cache(maxsize=4)
-def _store(url: str) -> Engine:
-    return store.open_store(url)
 
 
 def clean_text(value: Any, limit: int) -> Optional[str]:
@@ -146,33 +133,62 @@ class ValidateHandoffForm(FormValidationAction):
         return {"handoff_question": clean_text(value, MAX_QUESTION)}
 
 
-class ActionAskHandoffConsent(KnowledgeAnswerAction):
+class ActionAskHandoffConsent(Action):
     """Say what will be sent, to whom and why, and ask for consent."""
-
-    response = "utter_ask_handoff_consent"
 
     def name(self) -> Text:
         return "action_ask_handoff_consent"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        """One response, filled with the CESTES address; no slot, nothing logged."""
+        await utter_with_facts(dispatcher, domain, lambda facts: [("utter_ask_handoff_consent", {})])
+        return []
 
-class ActionAskHandoffConfirmed(KnowledgeAnswerAction):
+
+def confirmation(tracker: Tracker) -> Variables:
+    """What the candidate is about to send, shown before they confirm."""
+    phone = tracker.get_slot("handoff_phone")
+    return {
+        "name": (tracker.get_slot("handoff_name") or "", None),
+        "email": (tracker.get_slot("handoff_email") or "", None),
+        "phone": (phone if phone and phone != NO_PHONE else "—", None),
+        "question": (tracker.get_slot("handoff_question") or "", None),
+        "eligibility": (mailer.eligibility_summary(eligibility_answers(tracker)), None),
+    }
+
+
+class ActionAskHandoffConfirmed(Action):
     """Show exactly what will be sent, and ask to confirm."""
-
-    response = "utter_ask_handoff_confirmed"
 
     def name(self) -> Text:
         return "action_ask_handoff_confirmed"
 
-    def plan(self, tracker: Tracker, facts: List[FactView]) -> List["tuple[str, Variables]"]:
-        phone = tracker.get_slot("handoff_phone")
-        answers = eligibility_answers(tracker)
-        return [(self.response, {
-            "name": (tracker.get_slot("handoff_name") or "", None),
-            "email": (tracker.get_slot("handoff_email") or "", None),
-            "phone": (phone if phone and phone != NO_PHONE else "—", None),
-            "question": (tracker.get_slot("handoff_question") or "", None),
-            "eligibility": (mailer.eligibility_summary(answers), None),
-        })]
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        """One response with the details; no slot, nothing logged (they are personal data)."""
+        await utter_with_facts(dispatcher, domain,
+                               lambda facts: [("utter_ask_handoff_confirmed", confirmation(tracker))])
+        return []
+
+
+def new_request(tracker: Tracker) -> store.NewRequest:
+    """The request as the form collected it, under the conversation's pseudonym."""
+    phone = tracker.get_slot("handoff_phone")
+    return store.NewRequest(
+        conversation=pseudonym(tracker.sender_id),
+        name=tracker.get_slot("handoff_name"), email=tracker.get_slot("handoff_email"),
+        phone=None if phone in (None, NO_PHONE) else phone,
+        question=tracker.get_slot("handoff_question"),
+        eligibility=eligibility_answers(tracker), transcript=transcript(tracker.events),
+    )
+
+
+def outcome_response(outcome: service.Outcome) -> str:
+    """What the candidate is told: sent, kept to send later, or not even kept."""
+    if outcome.status == SENT:
+        return "utter_handoff_sent"
+    return "utter_handoff_not_stored" if outcome.status == service.NOT_STORED else "utter_handoff_not_sent"
 
 
 class ActionSubmitHandoff(Action):
@@ -192,37 +208,13 @@ class ActionSubmitHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_cancelled")
             return reset
         settings = Settings.from_env()
-        try:
-            current, _ = load_facts(())
-        except KnowledgeUnavailable:
-            current = []
-        cestes = next((str(f.values["address"]) for f in current if f.key == "contact.email"), "")
-        to = settings.handoff_to or cestes
-        phone = tracker.get_slot("handoff_phone")
-        new = store.NewRequest(
-            conversation=pseudonym(tracker.sender_id),
-            name=tracker.get_slot("handoff_name"), email=tracker.get_slot("handoff_email"),
-            phone=None if phone in (None, NO_PHONE) else phone,
-            question=tracker.get_slot("handoff_question"),
-            eligibility=eligibility_answers(tracker), transcript=transcript(tracker.events),
-        )
-        request_id: Optional[int] = None
-        try:
-            engine = _store(settings.handoff_db_url)
-            request_id = store.record(engine, new)
-        except SQLAlchemyError as error:
-            logger.error("handoff request could not be stored: %s", error.__class__.__name__)
-        status = PENDING
-        if request_id is not None and to and settings.smtp is not None:
-            status = await asyncio.to_thread(deliver, engine, request_id, settings, to)
-        if status == SENT:
-            response = "utter_handoff_sent"
-        else:
-            response = "utter_handoff_not_sent" if request_id else "utter_handoff_not_stored"
-        mailto = mailer.mailto_link(cestes or to, new.name, new.question)
-        values = fill(response, domain, current, {"mailto": (mailto, None)})
-        if values is None:
-            dispatcher.utter_message(response="utter_knowledge_unavailable")
-        else:
-            dispatcher.utter_message(response=response, **values)
+        new = new_request(tracker)
+        cestes = await asyncio.to_thread(service.cestes_address, settings)
+        outcome = await asyncio.to_thread(service.submit, new, settings, settings.handoff_to or cestes)
+        mailto = mailer.mailto_link(cestes or settings.handoff_to or "", new.name, new.question)
+
+        def plan(facts: List[FactView]) -> List[Tuple[str, Variables]]:
+            return [(outcome_response(outcome), {"mailto": (mailto, None)})]
+
+        await utter_with_facts(dispatcher, domain, plan)
         return reset

@@ -4,23 +4,23 @@ Every answer needs the current facts, and the knowledge base changes only when `
 rebuilds it. The action server therefore keeps the facts in memory and reads them again when
 the database changes: for a SQLite file, when its size or modification time (or its WAL's)
 changes; for a server database (PostgreSQL), after REFRESH_S seconds.
+Blocking (file system, database): actions call `load_facts` in a worker thread.
 """
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
+from bot import db
 from bot.settings import Settings
 from knowledge import queries
-from knowledge.db import KnowledgeUnavailable, open_existing
+from knowledge.db import KnowledgeUnavailable
 from knowledge.queries import FactView
 
 # How long facts read from a server database are reused.
@@ -35,11 +35,6 @@ class _Snapshot:
 
 _snapshots: dict[str, _Snapshot] = {}
 _lock = threading.Lock()
-
-
-@functools.lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
-    return open_existing(url)
 
 
 def _version(url: str) -> object:
@@ -61,7 +56,7 @@ def _version(url: str) -> object:
 
 def _read(url: str) -> tuple[FactView, ...]:
     try:
-        with Session(_engine(url)) as session:
+        with db.existing_session(url) as session:
             return tuple(queries.facts(session, statuses=queries.CURRENT + queries.SUPERSEDED))
     except SQLAlchemyError as error:
         raise KnowledgeUnavailable(f"knowledge database {url} unreadable: {error}") from error

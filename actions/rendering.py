@@ -1,10 +1,13 @@
-"""Turn facts into the variables of the domain's response templates."""
+"""Turn facts into the variables of the domain's response templates (plain functions, no Rasa)."""
 from __future__ import annotations
 
+import logging
 import re
-from typing import Any, Iterable
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from knowledge.queries import FactView
+
+logger = logging.getLogger(__name__)
 
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 
@@ -55,3 +58,25 @@ def render_text(response: str, domain: dict[str, Any], values: dict[str, Any]) -
     variants = domain.get("responses", {}).get(response) or [{}]
     template = variants[0].get("text") or ""
     return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+# Extra variables an action computes itself: name -> (text, fact it comes from, if any).
+Variables = Dict[str, Tuple[str, Optional[FactView]]]
+
+
+def fill(response: str, domain: dict[str, Any], facts: List[FactView],
+         extra: Optional[Variables] = None) -> Optional[dict[str, str]]:
+    """Values for every placeholder of a response, plus its source line; None if one is missing."""
+    available: Variables = {**template_variables(facts), **(extra or {})}
+    values: dict[str, str] = {}
+    used: List[FactView] = []
+    for name in sorted(placeholders(response, domain) - {"source"}):
+        if name not in available:
+            logger.error("response %s needs %s, which no current fact provides", response, name)
+            return None
+        text, fact = available[name]
+        values[name] = text
+        if fact is not None:
+            used.append(fact)
+    values["source"] = source_line(used)
+    return values

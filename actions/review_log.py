@@ -1,12 +1,10 @@
 """Write what the assistant could not answer well to the review log, never failing the answer."""
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.review import store
@@ -19,11 +17,6 @@ LOW_CONFIDENCE = 0.6
 # A fallback whose two best intents are this close is logged as "ambiguity": staff then know
 # that the message was understood as one of two topics, not as nothing.
 AMBIGUOUS_GAP = 0.1
-
-
-@functools.lru_cache(maxsize=4)
-def _log(url: str) -> Engine:
-    return store.open_log(url)
 
 
 def ranking(message: Dict[str, Any]) -> list[dict[str, Any]]:
@@ -52,12 +45,13 @@ def original_text(tracker: Tracker, message: Dict[str, Any]) -> str:
 
 def log_message(tracker: Tracker, reason: str, reply: str = "", entry: Optional[str] = None,
                 message: Optional[Dict[str, Any]] = None) -> None:
-    """Add the latest (or given) user message to the review log; errors are only logged."""
+    """Add the latest (or given) user message to the review log; errors are only logged.
+    Blocking: actions call it in a worker thread."""
     message = message or tracker.latest_message
+    item = store.Entry(sender_id=tracker.sender_id, text=original_text(tracker, message), reason=reason,
+                       intents=ranking(message), reply=reply, entry=entry)
     try:
-        store.record(_log(Settings.from_env().review_db_url), store.Entry(
-            sender_id=tracker.sender_id, text=original_text(tracker, message), reason=reason,
-            intents=ranking(message), reply=reply, entry=entry,
-        ))
+        with store.session(Settings.from_env().review_db_url) as session, session.begin():
+            store.record(session=session, item=item)
     except (SQLAlchemyError, ValueError, OSError) as error:
         logger.error("review log: could not record a %s message (%s)", reason, error.__class__.__name__)

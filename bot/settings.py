@@ -10,7 +10,9 @@ from urllib.parse import SplitResult, urlsplit
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-ROOT = Path(__file__).resolve().parent.parent
+from knowledge.db import PROJECT_ROOT, default_url, var_dir as _var_dir
+
+ROOT = PROJECT_ROOT
 
 
 class SettingsError(ValueError):
@@ -148,7 +150,7 @@ class Settings:
     retention_days: int
     promote_file: Path
     feedback_buttons: bool
-    # How long the Rasa server waits for a custom action before apologising (bot/action_guard.py).
+    # How long the Rasa server waits for a custom action before apologising (bot/server/action_guard.py).
     action_timeout_s: float
     # The Rasa server's address as browsers reach it (a load balancer's), for the widget of
     # the programme page; None: this machine's BOT_PORT (see public_bot_url).
@@ -163,12 +165,11 @@ class Settings:
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
         """Read the settings; every variable is optional."""
         env = os.environ if env is None else env
-        var_dir = Path(env.get("VAR_DIR") or ROOT / "var").resolve()
+        var_dir = _var_dir(env)
         web_port = _port(env, "WEB_PORT", 8080)
         return cls(
             var_dir=var_dir,
-            knowledge_db_url=env.get("KNOWLEDGE_DB_URL")
-            or f"sqlite:///{var_dir / 'knowledge.db'}",
+            knowledge_db_url=default_url(env),
             tracker_db_url=_database_url(env, "TRACKER_DB_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
             # None: Rasa's in-memory lock store, right for one server with one worker only.
             lock_store_url=_redis_url(env, "LOCK_STORE_URL"),
@@ -190,7 +191,9 @@ class Settings:
             review_db_url=env.get("REVIEW_DB_URL") or f"sqlite:///{var_dir / 'review.db'}",
             review_token=env.get("REVIEW_TOKEN") or None,
             retention_days=_positive(env, "REVIEW_RETENTION_DAYS", 180),
-            promote_file=Path(env.get("PROMOTE_FILE") or ROOT / "data" / "nlu" / "promoted.yml"),
+            # Questions staff promoted from the review page: kept with the state, trained only
+            # after `make adopt-promoted` has copied them into data/nlu/ (see the README).
+            promote_file=Path(env.get("PROMOTE_FILE") or var_dir / "promoted.yml"),
             feedback_buttons=(env.get("FEEDBACK_BUTTONS") or "true").strip().lower()
             not in ("false", "0", "no"),
             action_timeout_s=_seconds(env, "ACTION_TIMEOUT_S", 8.0),

@@ -13,14 +13,13 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.settings import ROOT, Settings, SettingsError
 from knowledge import queries
 from knowledge.build import build
-from knowledge.db import make_engine
+from knowledge.db import PROJECT_ROOT, default_url, make_engine
 from knowledge.loader import KnowledgeDataError, read_dataset
 from knowledge.provenance import provenance_problems
 
-DEFAULT_SEEDS = ROOT.parent / "shared" / "seeds"
+DEFAULT_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 
 
 def _build(url: str) -> int:
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge")
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="rebuild the database from the data files")
-    build_cmd.add_argument("--url", help="SQLAlchemy URL (default: KNOWLEDGE_DB_URL or var/)")
+    build_cmd.add_argument("--url", help="SQLAlchemy URL (default: KNOWLEDGE_DB_URL, or knowledge.db under VAR_DIR)")
     check_cmd = commands.add_parser("check", help="check every fact against its seed")
     check_cmd.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS)
     show_cmd = commands.add_parser("show", help="print the facts of a topic")
@@ -82,13 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     show_cmd.add_argument("--url")
     args = parser.parse_args(argv)
     try:
-        url = getattr(args, "url", None) or Settings.from_env().knowledge_db_url
+        url = getattr(args, "url", None) or default_url()
         if args.command == "build":
             return _build(url)
         if args.command == "check":
             return _check(args.seeds)
         return _show(url, args.topic, args.all)
-    except (KnowledgeDataError, SettingsError) as error:
+    except KnowledgeDataError as error:
         print(f"knowledge: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:

@@ -1,11 +1,33 @@
-"""Engines for the knowledge database (SQLite file by default, any SQLAlchemy URL)."""
+"""Engines for the knowledge package's own command line and tests (SQLite file by default,
+any SQLAlchemy URL), and table creation shared with bot/db.py.
+
+The assistant's processes take their engines from bot/db.py (cached per URL); this module
+imports nothing from bot/ so that the knowledge base stands alone.
+"""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Mapping, Optional
 
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def var_dir(env: Optional[Mapping[str, str]] = None) -> Path:
+    """Where state lives: VAR_DIR, or var/ at the project's root."""
+    env = os.environ if env is None else env
+    return Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()
+
+
+def default_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """KNOWLEDGE_DB_URL, or knowledge.db under VAR_DIR."""
+    env = os.environ if env is None else env
+    return env.get("KNOWLEDGE_DB_URL") or f"sqlite:///{var_dir(env) / 'knowledge.db'}"
 
 
 def make_engine(url: str) -> Engine:
@@ -33,14 +55,20 @@ class KnowledgeUnavailable(RuntimeError):
     """The knowledge database is missing, empty or unreadable; the message says the fix."""
 
 
-def open_existing(url: str) -> Engine:
-    """An engine on a database that must already have been built (never creates a file)."""
+def require_built(url: str) -> None:
+    """Raise KnowledgeUnavailable when the URL names a SQLite file that does not exist, so
+    that opening it never creates an empty database."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).is_file():
             raise KnowledgeUnavailable(
                 f"knowledge database {parsed.database} not found: run `make knowledge`"
             )
+
+
+def open_existing(url: str) -> Engine:
+    """An engine on a database that must already have been built (never creates a file)."""
+    require_built(url)
     return make_engine(url)
 
 

@@ -65,6 +65,13 @@ def fact_by_key(session: Session, key: str) -> Optional[FactView]:
     return _view(row) if row else None
 
 
+def contact_address(session: Session) -> Optional[str]:
+    """The CESTES e-mail address (fact contact.email), or None."""
+    fact = fact_by_key(session, "contact.email")
+    address = fact.values.get("address") if fact is not None else None
+    return str(address) if address else None
+
+
 def count_facts(session: Session) -> int:
     """Number of facts, to tell an empty database from a built one."""
     return session.scalar(select(func.count()).select_from(Fact)) or 0

@@ -1,19 +1,34 @@
-"""Shared fixtures: a knowledge database built in a temporary folder, the domain."""
+"""Shared fixtures: a knowledge database built in a temporary folder, the domain, trackers,
+dispatchers and the rendering Rasa would do, a real SMTP inbox, free ports."""
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-from typing import Any, Dict
+import os
 
-import pytest
+# SQLAlchemy reads this at import: every use that SQLAlchemy 2.0 removes then warns, and the
+# filter below makes the warning an error (the Makefile sets it too).
+os.environ.setdefault("SQLALCHEMY_WARN_20", "1")
 
-from bot.settings import ROOT
-from knowledge.build import build
-from knowledge.db import make_engine
-from knowledge.loader import read_dataset
+import asyncio  # noqa: E402
+import email  # noqa: E402
+import email.policy  # noqa: E402
+import socket  # noqa: E402
+from typing import Any, Callable, Dict, List, Optional  # noqa: E402
+
+import pytest  # noqa: E402
+from rasa_sdk import Tracker  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from bot.settings import ROOT  # noqa: E402
+from knowledge.build import build  # noqa: E402
+from knowledge.db import make_engine  # noqa: E402
+from knowledge.loader import read_dataset  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
+# The running assistant shared by the REST, socket.io and widget tests.
+pytest_plugins = ["tests.running_assistant"]
+# Fixtures that start a server or load the trained model: the tests using them are the
+# "integration" tier; `make test-fast` runs the others (`-m "not integration"`).
+INTEGRATION_FIXTURES = {"assistant", "stack", "review_server", "predictions", "browser"}
 
 
 def free_port() -> int:
@@ -36,10 +51,34 @@ class Inbox:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Rasa 3.6 and its dependencies warn about their own deprecated APIs.
+    config.addinivalue_line("markers", "integration: starts a server or needs the trained model")
+    config.addinivalue_line("markers", "stops_assistant: stops the shared assistant, so runs last")
+    # Later lines win. Rasa 3.6 and its dependencies warn about their own deprecated APIs;
+    # our code must not use what SQLAlchemy 2.0 removes; Rasa's own SQL code (its tracker
+    # store, written for 1.x) is not ours to change.
     for line in ("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning",
-                 "ignore::UserWarning:rasa.*", "ignore::FutureWarning"):
+                 "ignore::UserWarning:rasa.*", "ignore::FutureWarning",
+                 "error::sqlalchemy.exc.RemovedIn20Warning",
+                 "ignore::sqlalchemy.exc.RemovedIn20Warning:rasa.*"):
         config.addinivalue_line("filterwarnings", line)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """Mark the integration tier; run the tests that stop the shared assistant last."""
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("stops_assistant") is not None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_engines():
+    """Engines are cached per URL (bot/db.py): each test starts and ends without any."""
+    from bot import db
+
+    db.dispose_all()
+    yield
+    db.dispose_all()
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +121,52 @@ def domain() -> Dict[str, Any]:
     from rasa.shared.core.domain import Domain
 
     return Domain.load(str(ROOT / "bot" / "domain")).as_dict()
+
+
+def tracker_for(text: str = "question", intent: str = "ask", entities: Optional[List[Dict[str, Any]]] = None,
+                slots: Optional[Dict[str, Any]] = None, *, sender: str = "test",
+                events: Optional[List[Dict[str, Any]]] = None, form: Optional[str] = None,
+                confidence: float = 1.0, **message: Any) -> Tracker:
+    """A tracker whose latest message is `text`, classified as `intent`."""
+    return Tracker(
+        sender_id=sender, slots=dict(slots or {}),
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence},
+                        "entities": entities or [], **message},
+        events=list(events or []), paused=False, followup_action=None,
+        active_loop={"name": form} if form else {}, latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture()
+def make_tracker() -> Callable[..., Tracker]:
+    """Build a tracker (see tracker_for)."""
+    return tracker_for
+
+
+@pytest.fixture()
+def run_action(domain) -> Callable[..., tuple]:
+    """Run an action (class or instance) on a tracker; (messages dispatched, events returned)."""
+
+    def run(action: Any, tracker: Tracker) -> tuple:
+        action = action() if isinstance(action, type) else action
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(action.run(dispatcher, tracker, domain))
+        return dispatcher.messages, events
+
+    return run
+
+
+@pytest.fixture()
+def render(domain) -> Callable[..., str]:
+    """The text Rasa would send for a message an action dispatched."""
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+
+    generator = TemplatedNaturalLanguageGenerator(domain["responses"])
+
+    def text(message: Dict[str, Any], slots: Optional[Dict[str, Any]] = None) -> str:
+        kwargs = {k: v for k, v in message.items()
+                  if k not in ("response", "text", "buttons", "elements", "custom",
+                               "template", "image", "attachment")}
+        return generator.generate_from_slots(message["response"], slots or {}, "rest", **kwargs)["text"]
+
+    return text

@@ -1,51 +1,25 @@
 """Actions answer from the knowledge base with the domain's responses, exactly."""
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any, Dict, List, Optional
 
 import pytest
-from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, eligibility  # noqa: F401  (every answer action registered)
-from actions.cost import ActionAnswerCost
 from actions.rendering import placeholders
+from actions.topics import ACTIONS as ALL_ACTIONS
 
 # The answers to questions, and the fallback (the eligibility outcome has its own tests).
-ACTIONS = {name: type(action) for name, action in answers.answer_actions().items()
+ACTIONS = {name: cls for name, cls in ALL_ACTIONS.items()
            if name.startswith("action_answer_") or name == "action_fallback"}
 
 
-def make_tracker(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
-                 slots: Optional[Dict[str, Any]] = None) -> Tracker:
-    return Tracker(
-        sender_id="test",
-        slots=slots or {},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0},
-                        "entities": entities or []},
-        events=[], paused=False, followup_action=None, active_loop={},
-        latest_action_name="action_listen",
-    )
-
-
-def run(action, domain, text="question", intent="ask", entities=None, slots=None):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, make_tracker(text, intent, entities, slots), domain))
-    return dispatcher.messages, events
-
-
-def render(domain, message, slots=None) -> str:
-    """The text Rasa would send for a message the action dispatched."""
-    kwargs = {k: v for k, v in message.items()
-              if k not in ("response", "text", "buttons", "elements", "custom",
-                           "template", "image", "attachment")}
-    generated = TemplatedNaturalLanguageGenerator(domain["responses"]).generate_from_slots(
-        message["response"], slots or {}, "rest", **kwargs
-    )
-    return generated["text"]
+@pytest.fixture()
+def ask(run_action, make_tracker):
+    """Run an action on a message: (messages, events)."""
+    def run(action, text="question", intent="ask", entities=None, slots=None, **message):
+        return run_action(action, make_tracker(text, intent, entities, slots, **message))
+    return run
 
 
 def test_every_answer_action_is_registered():
@@ -62,14 +36,14 @@ def test_every_answer_action_is_registered():
 
 
 @pytest.mark.parametrize("name", sorted(ACTIONS))
-def test_each_answer_fills_every_placeholder(use_kb, domain, name):
+def test_each_answer_fills_every_placeholder(use_kb, domain, name, ask, render):
     action = ACTIONS[name]()
-    messages, events = run(action, domain)
+    messages, events = ask(action)
     assert events[0] == {"event": "slot", "name": "last_topic", "timestamp": None, "value": name}
-    assert [m["response"] for m in messages] == [action.response]
-    text = render(domain, messages[0])
+    assert [m["response"] for m in messages] == [action.topic.response]
+    text = render(messages[0])
     assert "{" not in text and "}" not in text
-    if "source" in placeholders(action.response, domain):
+    if "source" in placeholders(action.topic.response, domain):
         assert re.search(r"\nSource : \S", text)
 
 
@@ -111,26 +85,26 @@ EXPECTED_TEXT = {
 
 
 @pytest.mark.parametrize("name, fragments", sorted(EXPECTED_TEXT.items()))
-def test_answers_state_the_current_facts(use_kb, domain, name, fragments):
-    messages, _ = run(ACTIONS[name](), domain)
-    text = render(domain, messages[-1])
+def test_answers_state_the_current_facts(use_kb, domain, name, fragments, ask, render):
+    messages, _ = ask(ACTIONS[name]())
+    text = render(messages[-1])
     for fragment in fragments:
         assert fragment in text
 
 
 @pytest.mark.parametrize("name", ["action_answer_cost", "action_answer_duration",
                                   "action_answer_schedule", "action_answer_prerequisites"])
-def test_current_answers_never_mix_in_old_figures(use_kb, domain, name):
-    messages, _ = run(ACTIONS[name](), domain)
-    text = render(domain, messages[-1])
+def test_current_answers_never_mix_in_old_figures(use_kb, domain, name, ask, render):
+    messages, _ = ask(ACTIONS[name]())
+    text = render(messages[-1])
     for old in ("500 euros", "1500", "455", "13 semaines", "3 000", "1 500", "90 heures",
                 "2009", "une année"):
         assert not re.search(rf"(?<![\d ]){re.escape(old)}", text), old
 
 
-def test_fallback_states_no_programme_figure(use_kb, domain):
-    messages, _ = run(ACTIONS["action_fallback"](), domain, "quel temps demain ?", "out_of_scope")
-    assert not re.search(r"\d", render(domain, messages[0]))
+def test_fallback_states_no_programme_figure(use_kb, domain, ask, render):
+    messages, _ = ask(ACTIONS["action_fallback"](), "quel temps demain ?", "out_of_scope")
+    assert not re.search(r"\d", render(messages[0]))
 
 
 @pytest.mark.parametrize(
@@ -138,84 +112,76 @@ def test_fallback_states_no_programme_figure(use_kb, domain):
     [("individuel", "5 000,50 €"), ("employeur", "10 005 €"), ("opco", "10 005 €"),
      ("cpf", "10 005 €")],
 )
-def test_cost_for_a_named_funding_route(use_kb, domain, route, amount):
+def test_cost_for_a_named_funding_route(use_kb, domain, route, amount, ask, render):
     entities = [{"entity": "funding_route", "value": route}]
-    messages, _ = run(ActionAnswerCost(), domain, "combien ?", "ask_cost", entities,
+    messages, _ = ask(ACTIONS["action_answer_cost"], "combien ?", "ask_cost", entities,
                       {"funding_route": route})
     assert [m["response"] for m in messages] == ["utter_answer_cost_route"]
     assert messages[0]["amount"] == amount
-    assert amount in render(domain, messages[0], {"funding_route": route})
+    assert amount in render(messages[0], {"funding_route": route})
 
 
 @pytest.mark.parametrize("route, words", [("france_travail", "France Travail"),
                                           ("region", "la Région")])
-def test_cost_for_a_route_without_published_price(use_kb, domain, route, words):
+def test_cost_for_a_route_without_published_price(use_kb, domain, route, words, ask, render):
     entities = [{"entity": "funding_route", "value": route}]
     slots = {"funding_route": route}
-    messages, _ = run(ActionAnswerCost(), domain, "combien ?", "ask_cost", entities, slots)
+    messages, _ = ask(ACTIONS["action_answer_cost"], "combien ?", "ask_cost", entities, slots)
     assert [m["response"] for m in messages] == ["utter_cost_route_unpublished", "utter_answer_cost"]
-    assert words in render(domain, messages[0], slots)
-    assert not re.search(r"\d", render(domain, messages[0], slots))
+    assert words in render(messages[0], slots)
+    assert not re.search(r"\d", render(messages[0], slots))
 
 
-def test_an_old_price_is_named_as_such_before_the_current_one(use_kb, domain):
-    messages, _ = run(ActionAnswerCost(), domain, "j'ai lu 500 €, c'est ça ?", "ask_cost")
+def test_an_old_price_is_named_as_such_before_the_current_one(use_kb, domain, ask, render):
+    messages, _ = ask(ACTIONS["action_answer_cost"], "j'ai lu 500 €, c'est ça ?", "ask_cost")
     assert [m["response"] for m in messages] == ["utter_old_figure_history", "utter_answer_cost"]
-    warning = render(domain, messages[0])
+    warning = render(messages[0])
     assert "« 500 euros » est une information ancienne" in warning
     assert "brochure CNAM Bourgogne, édition 2009–2011 à Dijon" in warning
 
 
-def test_a_figure_of_the_other_programme_is_named_as_such(use_kb, domain):
-    messages, _ = run(ActionAnswerCost(), domain, "on m'a dit 3000 €", "ask_cost")
+def test_a_figure_of_the_other_programme_is_named_as_such(use_kb, domain, ask, render):
+    messages, _ = ask(ACTIONS["action_answer_cost"], "on m'a dit 3000 €", "ask_cost")
     assert messages[0]["response"] == "utter_old_figure_other_programme"
-    assert "certificat de spécialisation" in render(domain, messages[0])
+    assert "certificat de spécialisation" in render(messages[0])
 
 
-def test_missing_knowledge_database_gets_a_polite_answer(tmp_path, monkeypatch, domain):
+def test_missing_knowledge_database_gets_a_polite_answer(tmp_path, monkeypatch, domain, ask):
     monkeypatch.setenv("KNOWLEDGE_DB_URL", f"sqlite:///{tmp_path / 'absent.db'}")
-    messages, _ = run(ActionAnswerCost(), domain)
+    messages, _ = ask(ACTIONS["action_answer_cost"])
     assert [m["response"] for m in messages] == ["utter_knowledge_unavailable"]
     assert not (tmp_path / "absent.db").exists()
 
 
-def test_corrupt_knowledge_database_gets_a_polite_answer(tmp_path, monkeypatch, domain):
+def test_corrupt_knowledge_database_gets_a_polite_answer(tmp_path, monkeypatch, domain, ask):
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"this is not a database" * 100)
     monkeypatch.setenv("KNOWLEDGE_DB_URL", f"sqlite:///{corrupt}")
-    messages, _ = run(ActionAnswerCost(), domain)
+    messages, _ = ask(ACTIONS["action_answer_cost"])
     assert [m["response"] for m in messages] == ["utter_knowledge_unavailable"]
     assert corrupt.read_bytes() == b"this is not a database" * 100
 
 
-def test_two_questions_get_two_answers(use_kb, domain):
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("prix et durée ?", "ask_cost")
-    tracker.latest_message["second_intent"] = {"name": "ask_duration", "confidence": 0.4}
-    events = asyncio.run(ACTIONS["action_answer_cost"]().run(dispatcher, tracker, domain))
-    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_cost", "utter_answer_duration"]
-    assert "490 heures" in render(domain, dispatcher.messages[1])
+def test_two_questions_get_two_answers(use_kb, domain, ask, render):
+    messages, events = ask(ACTIONS["action_answer_cost"], "prix et durée ?", "ask_cost",
+                           second_intent={"name": "ask_duration", "confidence": 0.4})
+    assert [m["response"] for m in messages] == ["utter_answer_cost", "utter_answer_duration"]
+    assert "490 heures" in render(messages[1])
     assert events[0]["value"] == "action_answer_cost"
 
 
 @pytest.mark.parametrize("second", [None, {"name": "ask_cost", "confidence": 0.4},
                                     {"name": "greet", "confidence": 0.4},
                                     {"name": "ask_nothing_known", "confidence": 0.4}])
-def test_no_second_answer_without_a_second_question(use_kb, domain, second):
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("prix ?", "ask_cost")
-    tracker.latest_message["second_intent"] = second
-    asyncio.run(ACTIONS["action_answer_cost"]().run(dispatcher, tracker, domain))
-    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_cost"]
+def test_no_second_answer_without_a_second_question(use_kb, domain, second, ask):
+    messages, _ = ask(ACTIONS["action_answer_cost"], "prix ?", "ask_cost", second_intent=second)
+    assert [m["response"] for m in messages] == ["utter_answer_cost"]
 
 
 @pytest.mark.parametrize("name, intent", [("action_answer_cost", "ask_cost"),
                                           ("action_fallback", "out_of_scope")])
-def test_a_message_in_english_is_told_the_assistant_answers_in_french(use_kb, domain, name, intent):
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("how much does it cost?", intent)
-    tracker.latest_message["language"] = "en"
-    asyncio.run(ACTIONS[name]().run(dispatcher, tracker, domain))
-    responses = [m["response"] for m in dispatcher.messages]
-    assert responses == ["utter_answers_in_french", ACTIONS[name].response]
-    assert render(domain, dispatcher.messages[0]) == "Je réponds en français (I answer in French)."
+def test_a_message_in_english_is_told_the_assistant_answers_in_french(use_kb, domain, name, intent, ask, render):
+    messages, _ = ask(ACTIONS[name], "how much does it cost?", intent, language="en")
+    responses = [m["response"] for m in messages]
+    assert responses == ["utter_answers_in_french", ACTIONS[name].topic.response]
+    assert render(messages[0]) == "Je réponds en français (I answer in French)."

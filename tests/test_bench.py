@@ -3,16 +3,33 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 
 from aiohttp import web
 
-from bot.bench import descendants, load, peak_rss_mb
+from bot.tools.load import descendants, load, peak_rss_mb
 from tests.conftest import free_port
 
 
 def test_peak_memory_and_process_tree_of_this_process():
     assert peak_rss_mb(os.getpid()) > 10
-    assert descendants(os.getpid())[0] == os.getpid()
+    # A child that starts a grandchild: both are found, and nothing outside the tree is.
+    child = subprocess.Popen([sys.executable, "-c",
+                              "import subprocess, sys, time; "
+                              "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
+                              "print(g.pid, flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    grandchild = None
+    try:
+        grandchild = int(child.stdout.readline())
+        tree = descendants(child.pid)
+        assert tree[0] == child.pid and grandchild in tree and os.getpid() not in tree
+        assert child.pid in descendants(os.getpid())
+    finally:
+        for pid in (grandchild, child.pid):
+            if pid is not None:
+                os.kill(pid, 9)
+        child.wait()
 
 
 def test_load_counts_messages_errors_and_latency():
@@ -48,7 +65,7 @@ def test_the_floor_is_rasas_default_recipe_with_spacy():
     import yaml
     import rasa.engine.recipes as recipes
     from pathlib import Path
-    from bot.bench import FLOOR
+    from bot.tools.bench import FLOOR
 
     default = yaml.safe_load((Path(recipes.__file__).parent / "config_files" / "default_config.yml").read_text())
     floor = yaml.safe_load((FLOOR / "config.yml").read_text())
@@ -61,7 +78,7 @@ def test_the_floor_is_rasas_default_recipe_with_spacy():
 
 
 def test_runs_are_summed_before_the_ratios():
-    from bot.bench import Run, summary
+    from bot.tools.load import Run, summary
 
     fast = Run([0.010] * 50, errors=0, elapsed_s=1.0)
     slow = Run([0.030] * 50, errors=2, elapsed_s=4.0)

@@ -5,15 +5,11 @@ import re
 
 import yaml
 
-from actions import eligibility as _eligibility_actions, handoff as _handoff_actions  # noqa: F401
-from actions.answers import KnowledgeAnswerAction
-from actions.cost import ActionAnswerCost  # noqa: F401  (registers the subclass)
+from actions.topics import TOPICS
 from knowledge import eligibility
 from knowledge.provenance import leaf_values
 from bot.settings import ROOT
 from knowledge.loader import STATUSES
-
-ACTIONS = {cls().name(): cls for cls in KnowledgeAnswerAction.__subclasses__()}
 
 
 def dialogue_steps():
@@ -43,9 +39,9 @@ def test_no_figure_of_the_knowledge_base_is_written_in_code_or_domain(dataset):
 
 def test_every_response_is_uttered_by_a_rule_or_an_action(domain):
     uttered = {step["action"] for step in dialogue_steps() if "action" in step}
-    uttered |= {cls.response for cls in ACTIONS.values()}
+    uttered |= {topic.response for topic in TOPICS.values()}
     # The actions, and the action guard, which answers in the action server's place.
-    for path in [*(ROOT / "actions").glob("*.py"), ROOT / "bot" / "action_guard.py"]:
+    for path in [*(ROOT / "actions").glob("*.py"), ROOT / "bot" / "server" / "action_guard.py"]:
         uttered |= set(re.findall(r'"(utter_[a-z_]+)"', path.read_text("utf-8")))
     uttered |= {f"utter_old_figure_{status}" for status in STATUSES if status != "current"}
     # Forms ask for each required slot; the pre-check names its responses after slots and outcomes.

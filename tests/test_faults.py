@@ -1,7 +1,7 @@
 """Faults the visitor must not feel: the action server down or silent, the Rasa server restarted.
 
 One Rasa server and one action server for the module (each Rasa start costs ~15 s and ~1.5 GB),
-started as `python -m bot.serve` starts them: same command lines, endpoints written by
+started as `python -m bot` starts them: same command lines, endpoints written by
 write_endpoints, so Rasa calls its action guard. Each test sets the action server up or down
 itself, so any test runs alone.
 """
@@ -26,9 +26,10 @@ import pytest
 import yaml
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.action_guard import ActionGuardInput, Upstream, apology as guard_apology, authorised, review_entry
+from bot.server.action_guard import ActionGuardInput, Upstream, apology as guard_apology, authorised, review_entry
 from bot.review import store
-from bot.serve import answers, commands, write_endpoints
+from bot.processes import commands, write_endpoints
+from bot.supervisor import answers
 from bot.settings import ROOT, Settings, SettingsError
 from tests.conftest import free_port
 

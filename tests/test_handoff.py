@@ -13,7 +13,6 @@ from actions.handoff import ActionSubmitHandoff, ValidateHandoffForm, transcript
 from bot.handoff import store
 from bot.handoff.__main__ import main as handoff_cli
 from tests.conftest import Inbox, free_port
-from tests.test_actions import render
 
 CESTES = "par_cestes@lecnam.net"
 CANDIDATE = dict(handoff_consent=True, handoff_name="Marie Dupont",
@@ -52,7 +51,13 @@ def handoff_env(use_kb, tmp_path, monkeypatch, smtp_port):
     monkeypatch.setenv("SMTP_PORT", str(smtp_port))
     monkeypatch.setenv("HANDOFF_FROM", "assistant@cestes.test")
     monkeypatch.delenv("HANDOFF_TO", raising=False)
-    return store.open_store(url)
+    return url
+
+
+def stored(url):
+    """Every request of the handoff database, newest first."""
+    with store.session(url) as session:
+        return store.all_requests(session=session)
 
 
 def submit(domain, slots=None):
@@ -63,11 +68,11 @@ def submit(domain, slots=None):
     return dispatcher.messages, events
 
 
-def test_request_is_recorded_and_mailed_to_the_cestes(handoff_env, inbox, domain, caplog):
+def test_request_is_recorded_and_mailed_to_the_cestes(handoff_env, inbox, domain, caplog, render):
     caplog.set_level(logging.DEBUG)
     messages, events = submit(domain)
     assert [m["response"] for m in messages] == ["utter_handoff_sent"]
-    assert CESTES in render(domain, messages[0])
+    assert CESTES in render(messages[0])
     assert {e["name"] for e in events} >= {"handoff_email", "handoff_confirmed"}
 
     [(recipients, message)] = inbox.messages
@@ -81,7 +86,7 @@ def test_request_is_recorded_and_mailed_to_the_cestes(handoff_env, inbox, domain
         assert fragment in body
     assert "Visiteur : marie.dupont@example.org" not in body  # transcript stops at the handoff
 
-    [row] = store.all_requests(handoff_env)
+    [row] = stored(handoff_env)
     assert (row.status, row.attempts, row.email) == ("sent", 1, "marie.dupont@example.org")
     assert row.conversation != "visitor-42" and len(row.conversation) == 16
     ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail."))
@@ -96,19 +101,19 @@ def test_handoff_to_overrides_the_recipient(handoff_env, inbox, domain, monkeypa
     assert inbox.messages[0][0] == ["accueil@cestes.test"]
 
 
-def test_smtp_down_keeps_the_request_pending_and_says_so(handoff_env, domain, smtp_port):
+def test_smtp_down_keeps_the_request_pending_and_says_so(handoff_env, domain, smtp_port, render):
     messages, _ = submit(domain)  # nothing listens on smtp_port
     assert [m["response"] for m in messages] == ["utter_handoff_not_sent"]
-    text = render(domain, messages[0])
+    text = render(messages[0])
     assert "n'ai pas pu l'envoyer" in text
     assert f"mailto:{CESTES}?subject=Assistant%20CESTES%20%3A%20demande%20de%20Marie%20Dupont&body=" in text
-    [row] = store.all_requests(handoff_env)
+    [row] = stored(handoff_env)
     assert row.status == "pending" and row.attempts == 1 and "ConnectionRefusedError" in row.last_error
 
 
 def test_resend_delivers_what_was_pending(handoff_env, domain, smtp_port, capsys):
     submit(domain)
-    assert store.all_requests(handoff_env)[0].status == "pending"
+    assert stored(handoff_env)[0].status == "pending"
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     controller.start()
@@ -117,7 +122,7 @@ def test_resend_delivers_what_was_pending(handoff_env, domain, smtp_port, capsys
     finally:
         controller.stop()
     assert "1 sent" in capsys.readouterr().out
-    assert store.all_requests(handoff_env)[0].status == "sent"
+    assert stored(handoff_env)[0].status == "sent"
     assert len(handler.messages) == 1
     assert handoff_cli(["resend"]) == 0  # nothing left: sends nothing twice
     assert len(handler.messages) == 1
@@ -127,7 +132,7 @@ def test_without_smtp_the_request_waits(handoff_env, domain, monkeypatch, capsys
     monkeypatch.delenv("SMTP_HOST")
     messages, _ = submit(domain)
     assert [m["response"] for m in messages] == ["utter_handoff_not_sent"]
-    [row] = store.all_requests(handoff_env)
+    [row] = stored(handoff_env)
     assert row.status == "pending" and row.attempts == 0
     assert handoff_cli(["resend"]) == 1
     assert "SMTP_HOST is not set" in capsys.readouterr().err
@@ -138,7 +143,7 @@ def test_without_consent_nothing_is_stored_or_sent(handoff_env, inbox, domain):
     assert [m["response"] for m in messages] == ["utter_handoff_declined"]
     messages, _ = submit(domain, {**CANDIDATE, "handoff_confirmed": False})
     assert [m["response"] for m in messages] == ["utter_handoff_cancelled"]
-    assert store.all_requests(handoff_env) == [] and inbox.messages == []
+    assert stored(handoff_env) == [] and inbox.messages == []
 
 
 @pytest.mark.parametrize("value, accepted", [

@@ -27,8 +27,17 @@ def write_data(tmp_path: Path, facts_yaml: str) -> Path:
 
 
 def test_the_shipped_data_is_valid(dataset):
-    assert len(dataset.sources) == 5
-    assert len({fact.key for fact in dataset.facts}) == len(dataset.facts)
+    assert sorted(source.file for source in dataset.sources) == sorted(
+        path.name for path in (DATA_DIR.parent.parent.parent / "shared" / "seeds").glob("*.txt"))
+    assert {fact.source for fact in dataset.facts} <= {source.file for source in dataset.sources}
+
+
+def test_a_key_used_in_two_files_is_refused(tmp_path):
+    write_data(tmp_path, "facts:\n" + GOOD_FACT)
+    (tmp_path / "again.yml").write_text("facts:\n" + GOOD_FACT, encoding="utf-8")
+    with pytest.raises(KnowledgeDataError) as error:
+        read_dataset(tmp_path)
+    assert "cost.example: key already used in" in str(error.value)
 
 
 def test_a_valid_file_loads(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.settings import ROOT
-from bot.nlu.evaluate import examples
+from bot.tools.evaluate_nlu import examples
 from bot.nlu.normalise import normalise_text
 from knowledge.provenance import normalise
 
@@ -95,7 +95,7 @@ def test_in_scope_questions_rarely_fall_back(predictions):
 
 def test_above_the_baseline(predictions):
     """More accurate than TF-IDF + logistic regression trained on the same data (make eval-nlu)."""
-    from bot.nlu.evaluate import baseline_predictions, scores
+    from bot.tools.evaluate_nlu import baseline_predictions, scores
 
     heldout = examples(HELDOUT)
     expected = [intent for _, intent in heldout]

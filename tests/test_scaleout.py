@@ -31,7 +31,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.handoff import store as handoff_store
 from bot.review import store as review_store
-from bot.serve import LOCK_STORE, TRACKER_STORE, answers, commands, write_endpoints
+from bot.processes import LOCK_STORE, TRACKER_STORE, commands, write_endpoints
+from bot.supervisor import answers
 from bot.settings import ROOT, Settings, SettingsError
 from knowledge.loader import read_dataset
 from tests.conftest import free_port
@@ -134,8 +135,8 @@ def redis_url() -> str:
 def test_tickets_of_one_conversation_are_issued_atomically(redis_url):
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.lock_store import AtomicRedisLockStore
-    from bot.serve import lock_store_endpoint
+    from bot.server.lock_store import AtomicRedisLockStore
+    from bot.processes import lock_store_endpoint
 
     endpoint = lock_store_endpoint(redis_url)
     config = EndpointConfig(url=endpoint.pop("url"), **{k: v for k, v in endpoint.items() if k != "type"})
@@ -218,7 +219,7 @@ def stack(tmp_path_factory, postgres, redis_url) -> Iterator[Stack]:
                                capture_output=True, text=True, timeout=120)
         assert built.returncode == 0, built.stderr
         # Each Rasa server has its own endpoints file: Rasa calls its actions through the
-        # guard on its own port (bot/action_guard.py). The stores in them are the same.
+        # guard on its own port (bot/server/action_guard.py). The stores in them are the same.
         lines: dict[str, list[str]] = {}
         for name in ("a", "b"):
             settings = Settings.from_env({**env, "VAR_DIR": str(var / name), "BOT_PORT": str(ports[name])})
@@ -323,7 +324,7 @@ def test_an_unanswered_question_is_logged_in_postgresql(stack):
     assert rows[0]["reason"] in {"out_of_scope", "fallback", "ambiguity"}
 
 
-# Rasa's own Redis lock store let both messages in at once about 1 time in 6 (bot/lock_store.py).
+# Rasa's own Redis lock store let both messages in at once about 1 time in 6 (bot/server/lock_store.py).
 @pytest.mark.parametrize("attempt", range(6))
 def test_simultaneous_messages_of_one_conversation_are_taken_in_turn(stack, attempt):
     sender = uuid.uuid4().hex

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rasa_server import rasa_arguments
-from bot.serve import commands
+from bot.server.__main__ import rasa_arguments
+from bot.processes import commands
 from bot.settings import Settings, SettingsError
 
 

@@ -1,45 +1,21 @@
-"""The assistant as users reach it: `python -m bot.serve`, then REST on 127.0.0.1."""
+"""The assistant as users reach it: `python -m bot`, then REST on 127.0.0.1."""
 from __future__ import annotations
 
 import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.settings import ROOT
-from tests.conftest import Inbox, free_port
+from tests.running_assistant import REVIEW_TOKEN
 
-MODEL = ROOT / "models" / "assistant.tar.gz"
-READY = "The assistant is ready"
-REVIEW_TOKEN = "review-token-for-tests"
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen
-    bot_port: int
-    actions_port: int
-    log: Path
-    web_port: int = 0
-
-    def ask(self, text, sender=None):
-        body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.bot_port}/webhooks/rest/webhook", data=body,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
+pytestmark = pytest.mark.integration
 
 
 def processes_with(marker: str) -> list[int]:
@@ -54,45 +30,6 @@ def processes_with(marker: str) -> list[int]:
             if marker in cmdline and int(entry.name) != os.getpid():
                 pids.append(int(entry.name))
     return pids
-
-
-@pytest.fixture(scope="module")
-def inbox():
-    from aiosmtpd.controller import Controller
-
-    handler, port = Inbox(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.port = port
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, kb_url, inbox):
-    if not MODEL.is_file():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
-    var = tmp_path_factory.mktemp("var")
-    bot_port, actions_port, web_port = free_port(), free_port(), free_port()
-    env = {**os.environ, "VAR_DIR": str(var), "KNOWLEDGE_DB_URL": kb_url,
-           "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port),
-           "WEB_PORT": str(web_port), "REVIEW_TOKEN": REVIEW_TOKEN,
-           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
-           "HANDOFF_FROM": "assistant@cestes.test"}
-    log = var / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot.serve"], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while READY not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
-    running = Running(process, bot_port, actions_port, log, web_port)
-    yield running
-    if process.poll() is None:
-        process.kill()
 
 
 QUESTIONS = [
@@ -353,6 +290,7 @@ def test_a_killed_action_server_is_restarted_and_answers_again(assistant):
     assert actions not in processes_with(f"--port {assistant.actions_port}")
 
 
+@pytest.mark.stops_assistant
 def test_sigterm_stops_every_server(assistant):
     marker = str(assistant.bot_port)
     assert processes_with(marker), "the Rasa server should be running"

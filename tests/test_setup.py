@@ -32,7 +32,7 @@ def test_missing_or_corrupt_knowledge_database_stops_the_start_with_the_fix(tmp_
     corrupt.write_bytes(b"not a database" * 200)
     for url, expected in ((f"sqlite:///{tmp_path / 'absent.db'}", "not found: run `make knowledge`"),
                           (f"sqlite:///{corrupt}", "is unreadable (DatabaseError): run `make knowledge`")):
-        result = subprocess.run([sys.executable, "-m", "bot.serve"], cwd=ROOT, capture_output=True,
+        result = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, capture_output=True,
                                 text=True, timeout=60, env={**os.environ, "KNOWLEDGE_DB_URL": url,
                                                             "VAR_DIR": str(tmp_path)})
         assert result.returncode == 2

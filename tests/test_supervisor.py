@@ -1,4 +1,4 @@
-"""bot.serve's Supervisor: a server that dies is started again; one that cannot start stops all."""
+"""bot's Supervisor: a server that dies is started again; one that cannot start stops all."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot import serve
+from bot import supervisor as serve
 from bot.settings import Settings
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ROOT
-from tests.test_serve import assistant, inbox  # noqa: F401  (the running assistant)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var" / "test-output"
@@ -28,7 +27,7 @@ def browser():
 
 
 @pytest.fixture()
-def page(browser, assistant):  # noqa: F811
+def page(browser, assistant):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
     page.dialogs = []

@@ -5,7 +5,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.schema import Column
 
-from bot.review.models import utcnow
+from bot.db import utcnow
 
 Base = declarative_base()
 

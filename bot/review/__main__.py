@@ -5,6 +5,7 @@
     python -m bot.review resolve|ignore ID [ID ...]
     python -m bot.review purge [--days N]      delete rows older than N days (default: REVIEW_RETENTION_DAYS)
     python -m bot.review forget CONVERSATION   delete every row of one conversation
+    python -m bot.review adopt                 copy promoted questions into data/nlu/promoted.yml
 """
 from __future__ import annotations
 
@@ -14,10 +15,19 @@ import json
 import sys
 from typing import Any, TextIO
 
-from sqlalchemy.exc import SQLAlchemyError
+from pathlib import Path
 
-from bot.review import store
-from bot.settings import Settings, SettingsError
+from sqlalchemy import MetaData, Table, delete
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+
+from bot import db
+from bot.handoff import store as handoff_store
+from bot.review import promote, store
+from bot.settings import ROOT, Settings, SettingsError
+
+# Where adopted examples go: training data, reviewed and committed like any other.
+ADOPTED = ROOT / "data" / "nlu" / "promoted.yml"
 
 
 def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
@@ -32,31 +42,34 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
 
 def forget_everywhere(settings: Settings, conversation: str) -> str:
     """Delete one conversation from the review log, the handoff requests and the tracker store."""
-    from pathlib import Path
-
-    from sqlalchemy import MetaData, Table, delete
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import NoSuchTableError
-
-    from bot.handoff import store as handoff_store
-    from knowledge.db import make_engine
-
-    logged = store.forget_conversation(store.open_log(settings.review_db_url), conversation)
-    requests = handoff_store.forget_conversation(handoff_store.open_store(settings.handoff_db_url),
-                                                 conversation)
+    with store.session(settings.review_db_url) as session, session.begin():
+        logged = store.forget_conversation(session=session, conversation=conversation)
+    with handoff_store.session(settings.handoff_db_url) as session, session.begin():
+        requests = handoff_store.forget_conversation(session=session, conversation=conversation)
     events = 0
     url = make_url(settings.tracker_db_url)
     if url.get_backend_name() != "sqlite" or Path(url.database or "").is_file():  # Rasa keeps the raw sender id
-        tracker = make_engine(settings.tracker_db_url)
         try:
-            table = Table("events", MetaData(), autoload_with=tracker)
-            with tracker.begin() as connection:
-                events = connection.execute(delete(table).where(table.c.sender_id == conversation)).rowcount
+            with db.session(settings.tracker_db_url) as session, session.begin():
+                table = Table("events", MetaData(), autoload_with=session.connection())
+                events = session.execute(delete(table).where(table.c.sender_id == conversation)).rowcount
         except NoSuchTableError:
             pass  # Rasa has not stored any conversation yet
-        finally:
-            tracker.dispose()
     return f"deleted: {logged} logged question(s), {requests} handoff request(s), {events} tracker event(s)"
+
+
+def adopt(settings: Settings, target: Path = ADOPTED) -> str:
+    """Copy the questions staff promoted (under VAR_DIR) into the training data."""
+    waiting = promote.read_examples(settings.promote_file)
+    added = 0
+    for intent, examples in sorted(waiting.items()):
+        known = set(promote.read_examples(target).get(intent, []))
+        for example in examples:
+            if example not in known:
+                promote.promote(target, example, intent)
+                known.add(example)
+                added += 1
+    return f"{added} promoted question(s) added to {target}: review them, then `make train`"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,15 +89,18 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--days", type=int)
     forget = commands.add_parser("forget", help="delete every row of one conversation")
     forget.add_argument("conversation")
+    commands.add_parser("adopt", help="copy promoted questions into the training data")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        engine = store.open_log(settings.review_db_url)
         if args.command == "list":
-            for row in store.entries(engine, store.Filters(args.reason, args.status)):
+            with store.session(settings.review_db_url) as session:
+                rows = store.entries(session=session, filters=store.Filters(args.reason, args.status))
+            for row in rows:
                 print(f"#{row['id']}  {row['created_at']}  {row['reason']:17} {row['status']:9} {row['text'][:80]}")
         elif args.command == "export":
-            rows = store.entries(engine, limit=1_000_000)
+            with store.session(settings.review_db_url) as session:
+                rows = store.entries(session=session, limit=1_000_000)
             if args.output:
                 # A CSV file gets a BOM so that a spreadsheet reads it as UTF-8.
                 encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
@@ -93,18 +109,26 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 write_export(rows, args.format, sys.stdout)
         elif args.command in ("resolve", "ignore"):
-            print(f"{store.set_status(engine, args.ids, args.command + 'd')} row(s) updated")
+            with store.session(settings.review_db_url) as session, session.begin():
+                updated = store.set_status(session=session, ids=args.ids, status=args.command + "d")
+            print(f"{updated} row(s) updated")
         elif args.command == "purge":
             days = args.days or settings.retention_days
             if days < 1:
                 raise SettingsError("--days must be 1 or more")
-            print(f"{store.purge(engine, days)} row(s) older than {days} days deleted")
+            with store.session(settings.review_db_url) as session, session.begin():
+                deleted = store.purge(session=session, days=days)
+            print(f"{deleted} row(s) older than {days} days deleted")
+        elif args.command == "adopt":
+            print(adopt(settings))
         else:
             print(forget_everywhere(settings, args.conversation))
         return 0
     except (SettingsError, SQLAlchemyError, OSError) as error:
         print(f"review: {error}", file=sys.stderr)
         return 2
+    finally:
+        db.dispose_all()
 
 
 if __name__ == "__main__":

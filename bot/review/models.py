@@ -1,22 +1,17 @@
 """SQLAlchemy model of the review log."""
 from __future__ import annotations
 
-import datetime
-
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.schema import Column
+
+from bot.db import utcnow
 
 Base = declarative_base()
 
 REASONS = ("fallback", "ambiguity", "low_confidence", "out_of_scope", "negative_feedback",
            "action_failure", "action_unavailable")
 STATUSES = ("new", "resolved", "ignored", "promoted")
-
-
-def utcnow() -> datetime.datetime:
-    """Naive UTC time, as stored."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 class LoggedQuestion(Base):

@@ -2,33 +2,25 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.review.models import REASONS, STATUSES, Base, LoggedQuestion, utcnow
-from knowledge.db import create_tables, make_engine
+from bot import db
+from bot.db import pseudonym, utcnow
+from bot.review.models import REASONS, STATUSES, Base, LoggedQuestion
 from knowledge.provenance import normalise
 
 MAX_TEXT = 2000
 
 
-def open_log(url: str) -> Engine:
-    """An engine on the review log, its table created if needed."""
-    engine = make_engine(url)
-    create_tables(Base.metadata, engine)
-    return engine
-
-
-def pseudonym(sender_id: str) -> str:
-    """A stable id for a conversation that does not reveal the sender id."""
-    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:16]
+def session(url: str) -> Session:
+    """A session on the review log, its table created on first use."""
+    return db.session(url, Base.metadata)
 
 
 def group_key(text: str) -> str:
@@ -48,21 +40,20 @@ class Entry:
     entry: Optional[str] = None
 
 
-def record(engine: Engine, item: Entry) -> int:
-    """Add a row; return its id."""
+def record(*, session: Session, item: Entry) -> int:
+    """Add a row (in the caller's transaction); return its id."""
     if item.reason not in REASONS:
         raise ValueError(f"unknown reason {item.reason!r}")
     text = (item.text or "")[:MAX_TEXT]
-    with Session(engine) as session, session.begin():
-        row = LoggedQuestion(
-            conversation=pseudonym(item.sender_id), text=text, normalised=group_key(text),
-            intents=[{"name": i.get("name"), "confidence": round(float(i.get("confidence") or 0), 4)}
-                     for i in item.intents[:3]],
-            reply=(item.reply or "")[:MAX_TEXT], reason=item.reason, entry=item.entry,
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+    row = LoggedQuestion(
+        conversation=pseudonym(item.sender_id), text=text, normalised=group_key(text),
+        intents=[{"name": i.get("name"), "confidence": round(float(i.get("confidence") or 0), 4)}
+                 for i in item.intents[:3]],
+        reply=(item.reply or "")[:MAX_TEXT], reason=item.reason, entry=item.entry,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 @dataclass(frozen=True)
@@ -97,10 +88,9 @@ def as_dict(row: LoggedQuestion) -> dict[str, Any]:
             "status": row.status, "promoted_intent": row.promoted_intent}
 
 
-def entries(engine: Engine, filters: Filters = Filters(), limit: int = 1000) -> list[dict[str, Any]]:
+def entries(*, session: Session, filters: Filters = Filters(), limit: int = 1000) -> list[dict[str, Any]]:
     """Logged questions, newest first."""
-    with Session(engine) as session:
-        return [as_dict(row) for row in session.scalars(_select(filters).limit(limit))]
+    return [as_dict(row) for row in session.scalars(_select(filters).limit(limit))]
 
 
 def groups(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -117,33 +107,29 @@ def groups(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(by_key.values(), key=lambda g: (-g["count"], g["group"]))
 
 
-def set_status(engine: Engine, ids: Iterable[int], status: str, intent: Optional[str] = None) -> int:
+def set_status(*, session: Session, ids: Iterable[int], status: str, intent: Optional[str] = None) -> int:
     """Mark rows; return how many changed."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     ids = [int(i) for i in ids]
-    with Session(engine) as session, session.begin():
-        result = session.execute(update(LoggedQuestion).where(LoggedQuestion.id.in_(ids))
-                                 .values(status=status, promoted_intent=intent))
-        return result.rowcount
+    result = session.execute(update(LoggedQuestion).where(LoggedQuestion.id.in_(ids))
+                             .values(status=status, promoted_intent=intent))
+    return result.rowcount
 
 
-def get(engine: Engine, row_id: int) -> Optional[dict[str, Any]]:
+def get(*, session: Session, row_id: int) -> Optional[dict[str, Any]]:
     """One row, or None."""
-    with Session(engine) as session:
-        row = session.get(LoggedQuestion, row_id)
-        return as_dict(row) if row else None
+    row = session.get(LoggedQuestion, row_id)
+    return as_dict(row) if row else None
 
 
-def purge(engine: Engine, days: int, now: Optional[datetime.datetime] = None) -> int:
+def purge(*, session: Session, days: int, now: Optional[datetime.datetime] = None) -> int:
     """Delete rows older than the retention period; return how many."""
     cutoff = (now or utcnow()) - datetime.timedelta(days=days)
-    with Session(engine) as session, session.begin():
-        return session.execute(delete(LoggedQuestion).where(LoggedQuestion.created_at < cutoff)).rowcount
+    return session.execute(delete(LoggedQuestion).where(LoggedQuestion.created_at < cutoff)).rowcount
 
 
-def forget_conversation(engine: Engine, conversation: str) -> int:
+def forget_conversation(*, session: Session, conversation: str) -> int:
     """Delete every row of one conversation (pseudonym, or the raw sender id)."""
     keys = {conversation, pseudonym(conversation)}
-    with Session(engine) as session, session.begin():
-        return session.execute(delete(LoggedQuestion).where(LoggedQuestion.conversation.in_(keys))).rowcount
+    return session.execute(delete(LoggedQuestion).where(LoggedQuestion.conversation.in_(keys))).rowcount

@@ -1,6 +1,6 @@
 """Benchmark: the assistant against a floor, bare Rasa on the same machine in the same run.
 
-    python -m bot.bench [--skip-training]      (make bench)
+    python -m bot.tools.bench [--skip-training]      (make bench)
 
 Starts each server on free ports, one after the other, then drives them over REST with 1, 10
 and 50 concurrent simulated visitors, three rounds, the servers taking turns (this machine's
@@ -9,7 +9,7 @@ on one server only). Reports p50 / p95 / p99 latency, messages per second, error
 (VmHWM) of each process, cold start (command to first answer) and full training time. Ratios
 are ours / floor, measured in the same run. Writes var/bench.json.
 
-The floor (bot/bench_floor/) is bare Rasa as `rasa init` makes it: Rasa's default recipe, with
+The floor (bot/tools/bench_floor/) is bare Rasa as `rasa init` makes it: Rasa's default recipe, with
 the French spaCy model the assistant needs, three intents, one custom action on a rasa-sdk
 action server, REST, the in-memory tracker store. A leaner Rasa (whitespace tokens, rules, no
 spaCy, no action server) is measured too and printed for reference.
@@ -21,20 +21,17 @@ import asyncio
 import json
 import os
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from bot.settings import ROOT, Settings
+from bot.tools.load import (Run, command_line, descendants, drive, first_answer, free_port, peak_rss_mb,
+                            summary)
 
 CONVERSATIONS = [  # realistic visitors: topics, the pre-check, off-topic
     ["bonjour", "Combien coûte la formation ?", "et en financement individuel ?", "merci"],
@@ -45,117 +42,9 @@ CONVERSATIONS = [  # realistic visitors: topics, the pre-check, off-topic
 ]
 LEVELS = ((1, 40), (10, 120), (50, 200))  # (concurrent visitors, messages in all)
 ROUNDS = 3  # runs of each level per server, the servers taking turns
-FLOOR = ROOT / "bot" / "bench_floor"  # bare Rasa: default recipe with spaCy, 3 intents, 1 action
+FLOOR = ROOT / "bot" / "tools" / "bench_floor"  # bare Rasa: default recipe with spaCy, 3 intents, 1 action
 FLOOR_CONVERSATION = ["bonjour", "quelle heure est-il ?", "au revoir"]
 LEAN = FLOOR / "lean"  # for reference: Rasa at its leanest (whitespace tokens, no spaCy, no action server)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory of a process (VmHWM), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def descendants(pid: int) -> list[int]:
-    """A process and all its children, recursively."""
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for child in children:
-            found += descendants(int(child))
-    return found
-
-
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]
-    except OSError:
-        return "?"
-
-
-async def first_answer(url: str, started: float, process: subprocess.Popen, timeout: float = 180) -> float:
-    """Seconds from `started` to the first REST answer."""
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() - started < timeout:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with code {process.returncode} before answering")
-            try:
-                async with session.post(url, json={"sender": "warmup", "message": "bonjour"},
-                                        timeout=aiohttp.ClientTimeout(total=30)) as response:
-                    if response.status == 200 and await response.json():
-                        return time.monotonic() - started
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"no answer from {url} after {timeout} s")
-
-
-@dataclass
-class Run:
-    """One load run: every message's latency (s), the failed ones, the wall time."""
-
-    latencies: list[float]
-    errors: int
-    elapsed_s: float
-
-
-async def drive(url: str, visitors: int, total: int, scripts: list[list[str]]) -> Run:
-    """`visitors` concurrent conversations (visitor n says scripts[n % len(scripts)] in a loop),
-    `total` messages in all."""
-    latencies: list[float] = []
-    errors = 0
-    per_visitor = max(1, total // visitors)
-
-    async def visitor(session: aiohttp.ClientSession, n: int) -> None:
-        nonlocal errors
-        sender = uuid.uuid4().hex
-        script = scripts[n % len(scripts)]
-        for i in range(per_visitor):
-            started = time.perf_counter()
-            try:
-                async with session.post(url, json={"sender": sender, "message": script[i % len(script)]},
-                                        timeout=aiohttp.ClientTimeout(total=60)) as response:
-                    await response.read()
-                    if response.status != 200:
-                        errors += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                errors += 1
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=visitors)) as session:
-        await asyncio.gather(*(visitor(session, n) for n in range(visitors)))
-    return Run(latencies, errors, time.perf_counter() - started)
-
-
-def summary(visitors: int, runs: list[Run]) -> dict[str, Any]:
-    """Latency quantiles over every message of the runs; messages per second over their time."""
-    latencies = [latency for run in runs for latency in run.latencies]
-    quantiles = statistics.quantiles(latencies, n=100)
-    return {"visitors": visitors, "runs": len(runs), "messages": len(latencies),
-            "errors": sum(run.errors for run in runs),
-            "p50_ms": round(quantiles[49] * 1000, 1), "p95_ms": round(quantiles[94] * 1000, 1),
-            "p99_ms": round(quantiles[98] * 1000, 1),
-            "messages_per_s": round(len(latencies) / sum(run.elapsed_s for run in runs), 1)}
-
-
-async def load(url: str, visitors: int, total: int, scripts: list[list[str]]) -> dict[str, Any]:
-    """One run's summary (see drive)."""
-    return summary(visitors, [await drive(url, visitors, total, scripts)])
 
 
 @dataclass
@@ -241,7 +130,7 @@ def floor_server(folder: Path) -> Server:
     rasa_port, actions_port = free_port(), free_port()
     endpoints = folder / "floor-endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    actions = [sys.executable, "-m", "rasa_sdk", "--actions", "bot.bench_floor.actions", "--port", str(actions_port)]
+    actions = [sys.executable, "-m", "rasa_sdk", "--actions", "bot.tools.bench_floor.actions", "--port", str(actions_port)]
     return Server("floor", [actions, rasa_run(model, rasa_port, "--endpoints", str(endpoints))],
                   dict(os.environ), rasa_port, [FLOOR_CONVERSATION])
 
@@ -257,7 +146,7 @@ def assistant_server(folder: Path) -> Server:
     ports = {name: free_port() for name in ("BOT_PORT", "ACTIONS_PORT", "WEB_PORT")}
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "VAR_DIR": str(folder / "var"),
            "KNOWLEDGE_DB_URL": Settings.from_env().knowledge_db_url}
-    return Server("assistant", [[sys.executable, "-m", "bot.serve"]], env, ports["BOT_PORT"], CONVERSATIONS)
+    return Server("assistant", [[sys.executable, "-m", "bot"]], env, ports["BOT_PORT"], CONVERSATIONS)
 
 
 def training_time(folder: Path) -> float:
@@ -295,7 +184,7 @@ def table(floor: dict[str, Any], ours: dict[str, Any], lean: dict[str, Any], tra
 
 def main(argv: list[str] | None = None) -> int:
     """Measure the floor, the assistant and the lean reference; print the table, write var/bench.json."""
-    parser = argparse.ArgumentParser(prog="python -m bot.bench")
+    parser = argparse.ArgumentParser(prog="python -m bot.tools.bench")
     parser.add_argument("--skip-training", action="store_true", help="do not time a full training")
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench.json")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of each load level per server")

@@ -1,6 +1,6 @@
 """Held-out NLU evaluation of the trained model, side by side with a simple baseline.
 
-    python -m bot.nlu.evaluate [--model models/assistant.tar.gz] [--output var/eval-nlu.json]
+    python -m bot.tools.evaluate_nlu [--model models/assistant.tar.gz] [--output var/eval-nlu.json]
 
 The baseline is trained on the same data/nlu examples: TF-IDF on character 2–5-grams within
 words, then a logistic regression, falling back below 0.3 probability. A prediction of
@@ -79,7 +79,7 @@ def model_predictions(model: Path, test: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Evaluate, print the comparison, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bot.nlu.evaluate")
+    parser = argparse.ArgumentParser(prog="python -m bot.tools.evaluate_nlu")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "assistant.tar.gz")
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "eval-nlu.json")
     args = parser.parse_args(argv)

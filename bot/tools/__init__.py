@@ -1,0 +1,1 @@
+"""Developer tools (bench, NLU evaluation): never imported at run time."""
