@@ -56,7 +56,7 @@ def _show(url: str, topic: str, everything: bool) -> int:
     statuses = queries.CURRENT + (queries.SUPERSEDED if everything else ())
     engine = make_engine(url)
     try:
-        with Session(engine) as session:
+        with Session(engine, future=True) as session:
             found = queries.facts(session, statuses=statuses, topics=[topic])
     finally:
         engine.dispose()

@@ -40,7 +40,7 @@ def build(engine: Engine, dataset: Dataset) -> BuildReport:
     """Make the database hold exactly the dataset, in one transaction."""
     init_db(engine)
     added = updated = removed = 0
-    with Session(engine) as session, session.begin():
+    with Session(engine, future=True) as session, session.begin():
         sources = {row.file: row for row in session.scalars(select(Source))}
         for record in dataset.sources:
             fields = dict(label=record.label, date=record.date,

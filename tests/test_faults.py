@@ -27,6 +27,7 @@ import yaml
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.server.action_guard import ActionGuardInput, Upstream, apology as guard_apology, authorised, review_entry
+from bot.db import pseudonym
 from bot.review import store
 from bot.processes import commands, write_endpoints
 from bot.supervisor import answers
@@ -170,11 +171,8 @@ class Stack:
         self.actions.stop()
 
     def logged(self, sender: str) -> list[dict[str, Any]]:
-        engine = store.open_log(self.review_url)
-        try:
-            return [row for row in store.entries(engine) if row["conversation"] == store.pseudonym(sender)]
-        finally:
-            engine.dispose()
+        with store.session(self.review_url) as session:
+            return [row for row in store.entries(session=session) if row["conversation"] == pseudonym(sender)]
 
 
 @pytest.fixture(scope="module")

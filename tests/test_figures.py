@@ -28,7 +28,7 @@ def test_numbers_in(text, numbers):
 
 @pytest.fixture(scope="module")
 def facts(kb_url):
-    with Session(make_engine(kb_url)) as session:
+    with Session(make_engine(kb_url), future=True) as session:
         current = queries.facts(session)
         superseded = queries.facts(session, statuses=queries.SUPERSEDED,
                                    topics=["cost", "duration", "certification"])

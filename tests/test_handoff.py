@@ -9,8 +9,11 @@ from aiosmtpd.controller import Controller
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionSubmitHandoff, ValidateHandoffForm, transcript
+from actions.handoff import (ActionAskHandoffConfirmed, ActionAskHandoffConsent, ActionSubmitHandoff,
+                             ValidateHandoffForm, transcript)
 from bot.handoff import store
+from bot.review import store as review_store
+from bot.settings import Settings
 from bot.handoff.__main__ import main as handoff_cli
 from tests.conftest import Inbox, free_port
 
@@ -183,3 +186,29 @@ def test_transcript_keeps_the_conversation_before_the_handoff():
         "Visiteur : Combien coûte la formation ?\nAssistant : Coût de la formation...\n"
         "Visiteur : je voudrais parler à quelqu'un"
     )
+
+
+@pytest.mark.parametrize("action, response", [
+    (ActionAskHandoffConsent, "utter_ask_handoff_consent"),
+    (ActionAskHandoffConfirmed, "utter_ask_handoff_confirmed"),
+])
+def test_form_prompts_say_one_thing_and_log_nothing(use_kb, run_action, make_tracker, render, action, response):
+    # Everything that would add to a topic answer: low confidence, a second question, English,
+    # an old figure quoted; the prompt still says only its own response.
+    tracker = make_tracker("bon voilà pour le devis de 500 € c'est compliqué, rappelez-moi svp",
+                           "nlu_fallback", slots=CANDIDATE, confidence=0.2, language="en",
+                           second_intent={"name": "ask_duration", "confidence": 0.4}, form="handoff_form")
+    messages, events = run_action(action, tracker)
+    assert [m["response"] for m in messages] == [response]
+    assert events == []
+    assert "{" not in render(messages[0])
+    with review_store.session(Settings.from_env().review_db_url) as session:
+        assert review_store.entries(session=session) == []
+
+
+def test_the_confirmation_shows_what_will_be_sent(use_kb, run_action, make_tracker, render):
+    messages, _ = run_action(ActionAskHandoffConfirmed, make_tracker("oui", "affirm", slots=CANDIDATE))
+    text = render(messages[0])
+    for fragment in ("Marie Dupont", "marie.dupont@example.org", "06 12 34 56 78",
+                     "Puis-je commencer en janvier ?"):
+        assert fragment in text

@@ -15,7 +15,7 @@ from knowledge.models import Fact, Source
 
 
 def snapshot(engine):
-    with Session(engine) as session:
+    with Session(engine, future=True) as session:
         facts = [(f.id, f.key, f.topic, f.status, f.values, f.quote, f.source_id)
                  for f in session.scalars(select(Fact).order_by(Fact.id))]
         sources = [(s.id, s.file, s.label, s.status)
@@ -40,13 +40,13 @@ def test_a_rebuild_applies_changes_and_removals(tmp_path, dataset):
     smaller = dataclasses.replace(dataset, facts=(changed,) + dataset.facts[2:])
     report = build(engine, smaller)
     assert (report.added, report.updated, report.removed) == (0, 1, 1)
-    with Session(engine) as session:
+    with Session(engine, future=True) as session:
         assert queries.fact_by_key(session, changed.key).label == "nouveau libellé"
         assert queries.fact_by_key(session, dataset.facts[1].key) is None
 
 
 def test_current_costs_come_from_the_cestes_page(kb_url):
-    with Session(make_engine(kb_url)) as session:
+    with Session(make_engine(kb_url), future=True) as session:
         costs = {f.key: f for f in queries.facts(session, topics=["cost"])}
     assert set(costs) == {"cost.individual", "cost.third_party"}
     assert costs["cost.individual"].values["amount"] == "5 000,50 €"
@@ -56,7 +56,7 @@ def test_current_costs_come_from_the_cestes_page(kb_url):
 
 
 def test_history_and_the_other_programme_are_never_current(kb_url):
-    with Session(make_engine(kb_url)) as session:
+    with Session(make_engine(kb_url), future=True) as session:
         current = queries.facts(session)
         superseded = queries.facts(session, statuses=queries.SUPERSEDED, topics=["cost"])
     assert all(f.status == "current" for f in current)
@@ -70,7 +70,7 @@ def test_history_and_the_other_programme_are_never_current(kb_url):
 
 
 def test_current_registration_is_rncp_41336(kb_url):
-    with Session(make_engine(kb_url)) as session:
+    with Session(make_engine(kb_url), future=True) as session:
         rncp = queries.fact_by_key(session, "certification.rncp")
         old = queries.fact_by_key(session, "history.rncp_2020")
     assert rncp.values == {"code": "41336", "registered": "24/09/2025", "expires": "24/09/2030"}
@@ -79,7 +79,7 @@ def test_current_registration_is_rncp_41336(kb_url):
 
 
 def test_prerequisite_thresholds(kb_url):
-    with Session(make_engine(kb_url)) as session:
+    with Session(make_engine(kb_url), future=True) as session:
         assert queries.fact_by_key(session, "prerequisites.diploma").values["min_years"] == 3
         assert queries.fact_by_key(session, "derogation.rule").values["min_years"] == 6
 
@@ -93,7 +93,7 @@ def test_the_action_server_rereads_facts_when_the_database_changes(tmp_path, dat
     current, _ = knowledge_base.load_facts((), url)
     assert knowledge_base.all_facts(url) is knowledge_base.all_facts(url)  # unchanged: from memory
     cost = next(f for f in current if f.key == "cost.individual")
-    with Session(engine) as session:
+    with Session(engine, future=True) as session:
         row = session.scalars(select(Fact).where(Fact.key == cost.key)).one()
         row.label = "Coût relu"
         session.commit()

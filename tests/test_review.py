@@ -15,18 +15,22 @@ import urllib.error
 import urllib.request
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import update
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
+from aiohttp.web_urldispatcher import PrefixedSubAppResource
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
-from actions.answers import ActionAnswerOverview, ActionFallback
 from actions.feedback import ActionFeedbackNegative
 from actions.review_log import fallback_reason
-from bot.review import promote, store
+from actions.topics import ACTIONS
+from bot import db
+from bot.handoff import store as handoff_store
+from bot.review import dashboard, promote, store
 from bot.review.__main__ import main as review_cli
 from bot.review.models import LoggedQuestion
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings
+from bot.web.app import create_app
+from knowledge.db import make_engine
 from tests.conftest import free_port
 
 TOKEN = "s3cret-review-token"
@@ -39,22 +43,40 @@ def log_url(tmp_path, monkeypatch):
     return url
 
 
+def add(url, *items):
+    """Record entries in one transaction; their ids."""
+    with store.session(url) as session, session.begin():
+        return [store.record(session=session, item=item) for item in items]
+
+
+def logged(url, **filters):
+    """The log, newest first."""
+    with store.session(url) as session:
+        return store.entries(session=session, filters=store.Filters(**filters), limit=10_000)
+
+
 def test_groups_ignore_case_accents_and_punctuation(log_url):
-    engine = store.open_log(log_url)
-    for text in ("Où est la cantine ?", "ou est la CANTINE", "quel temps demain"):
-        store.record(engine, store.Entry("a", text, "out_of_scope"))
-    groups = store.groups(store.entries(engine))
+    add(log_url, *(store.Entry("a", text, "out_of_scope")
+                   for text in ("Où est la cantine ?", "ou est la CANTINE", "quel temps demain")))
+    groups = store.groups(logged(log_url))
     assert [(g["group"], g["count"]) for g in groups] == [("ou est la cantine", 2), ("quel temps demain", 1)]
 
 
 def test_many_conversations_writing_at_once_lose_nothing(log_url):
     errors = []
+    store.session(log_url).close()  # the table, created once as any process's first write would
 
     def conversation(n: int) -> None:
         try:
-            engine = store.open_log(log_url)  # one engine each, as separate processes would have
+            if n % 2:  # the process's shared engine, as the action server's worker threads use it
+                for turn in range(4):
+                    add(log_url, store.Entry(f"visitor-{n}", f"question {n}-{turn}", "fallback"))
+                return
+            engine = make_engine(log_url)  # an engine of its own, as a separate process would have
             for turn in range(4):
-                store.record(engine, store.Entry(f"visitor-{n}", f"question {n}-{turn}", "fallback"))
+                with Session(engine, future=True) as session, session.begin():
+                    store.record(session=session, item=store.Entry(f"visitor-{n}", f"question {n}-{turn}",
+                                                                   "fallback"))
             engine.dispose()
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(repr(error))
@@ -65,23 +87,24 @@ def test_many_conversations_writing_at_once_lose_nothing(log_url):
     for thread in threads:
         thread.join()
     assert errors == []
-    rows = store.entries(store.open_log(log_url), limit=10_000)
+    rows = logged(log_url)
     assert len(rows) == 200
     assert len({r["text"] for r in rows}) == 200 and len({r["id"] for r in rows}) == 200
 
 
 def test_purge_keeps_what_is_recent_and_forget_removes_one_conversation(log_url):
-    engine = store.open_log(log_url)
-    old = store.record(engine, store.Entry("old", "vieille question", "fallback"))
-    store.record(engine, store.Entry("recent", "question récente", "fallback"))
-    store.record(engine, store.Entry("other", "autre question", "fallback"))
-    with Session(engine) as session, session.begin():
+    old, _, _ = add(log_url, store.Entry("old", "vieille question", "fallback"),
+                    store.Entry("recent", "question récente", "fallback"),
+                    store.Entry("other", "autre question", "fallback"))
+    with store.session(log_url) as session, session.begin():
         session.execute(update(LoggedQuestion).where(LoggedQuestion.id == old)
                         .values(created_at=datetime.datetime(2020, 1, 1)))
-    assert store.purge(engine, 180) == 1
-    assert store.forget_conversation(engine, "recent") == 1
-    assert [r["text"] for r in store.entries(engine)] == ["autre question"]
-    assert store.entries(engine)[0]["conversation"] == store.pseudonym("other") != "other"
+    with store.session(log_url) as session, session.begin():
+        assert store.purge(session=session, days=180) == 1
+    with store.session(log_url) as session, session.begin():
+        assert store.forget_conversation(session=session, conversation="recent") == 1
+    assert [r["text"] for r in logged(log_url)] == ["autre question"]
+    assert logged(log_url)[0]["conversation"] == store.pseudonym("other") != "other"
 
 
 @pytest.mark.parametrize("intent, ranking, reason", [
@@ -94,35 +117,38 @@ def test_fallback_reason(intent, ranking, reason):
     assert fallback_reason({"intent": {"name": intent}, "intent_ranking": ranking}) == reason
 
 
-def make_tracker(text, intent, confidence=0.95, events=None, slots=None):
-    ranking = [{"name": intent, "confidence": confidence}, {"name": "ask_cpf", "confidence": 0.02}]
-    return Tracker("visitor-1", slots or {}, {"text": text, "intent": {"name": intent, "confidence": confidence},
-                                              "intent_ranking": ranking, "entities": []},
-                   events or [], False, None, {}, "action_listen")
+@pytest.fixture()
+def visitor(make_tracker):
+    """A tracker of visitor-1, whose message was classified with this ranking."""
+
+    def tracker(text, intent, confidence=0.95, events=None, slots=None):
+        ranking = [{"name": intent, "confidence": confidence}, {"name": "ask_cpf", "confidence": 0.02}]
+        return make_tracker(text, intent, slots=slots, sender="visitor-1", events=events,
+                            confidence=confidence, intent_ranking=ranking)
+
+    return tracker
 
 
-def test_fallback_and_doubtful_answers_are_logged(use_kb, log_url, domain):
-    asyncio.run(ActionFallback().run(CollectingDispatcher(), make_tracker("quel temps ?", "out_of_scope"), domain))
-    asyncio.run(ActionAnswerOverview().run(CollectingDispatcher(), make_tracker("c koi ?", "ask_overview", 0.45), domain))
-    asyncio.run(ActionAnswerOverview().run(CollectingDispatcher(), make_tracker("c'est quoi ?", "ask_overview"), domain))
-    rows = store.entries(store.open_log(log_url))
+def test_fallback_and_doubtful_answers_are_logged(use_kb, log_url, visitor, run_action):
+    run_action(ACTIONS["action_fallback"], visitor("quel temps ?", "out_of_scope"))
+    run_action(ACTIONS["action_answer_overview"], visitor("c koi ?", "ask_overview", 0.45))
+    run_action(ACTIONS["action_answer_overview"], visitor("c'est quoi ?", "ask_overview"))
+    rows = logged(log_url)
     assert [(r["text"], r["reason"], r["entry"]) for r in rows] == [
-        ("c koi ?", "low_confidence", "action_answer_overview"), ("quel temps ?", "out_of_scope", None)]
+        ("c koi ?", "low_confidence", "action_answer_overview"), ("quel temps ?", "out_of_scope", "action_fallback")]
     assert "par_cestes@lecnam.net" in rows[1]["reply"]
     assert rows[0]["intents"][0] == {"name": "ask_overview", "confidence": 0.45}
 
 
-def test_answers_carry_feedback_buttons(use_kb, domain, monkeypatch):
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionAnswerOverview().run(dispatcher, make_tracker("c'est quoi ?", "ask_overview"), domain))
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/feedback_positive", "/feedback_negative"]
+def test_answers_carry_feedback_buttons(use_kb, visitor, run_action, monkeypatch):
+    messages, _ = run_action(ACTIONS["action_answer_overview"], visitor("c'est quoi ?", "ask_overview"))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/feedback_positive", "/feedback_negative"]
     monkeypatch.setenv("FEEDBACK_BUTTONS", "false")
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionAnswerOverview().run(dispatcher, make_tracker("c'est quoi ?", "ask_overview"), domain))
-    assert dispatcher.messages[0]["buttons"] == []
+    messages, _ = run_action(ACTIONS["action_answer_overview"], visitor("c'est quoi ?", "ask_overview"))
+    assert messages[0]["buttons"] == []
 
 
-def test_thumbs_down_logs_the_question_and_the_answer_shown(use_kb, log_url, domain):
+def test_thumbs_down_logs_the_question_and_the_answer_shown(use_kb, log_url, visitor, run_action):
     events = [
         {"event": "user", "text": "combien ça coûte ?",
          "parse_data": {"text": "combien ça coûte ?", "intent": {"name": "ask_cost"},
@@ -130,12 +156,11 @@ def test_thumbs_down_logs_the_question_and_the_answer_shown(use_kb, log_url, dom
         {"event": "bot", "text": "Coût de la formation : 10 005 €"},
         {"event": "user", "text": "/feedback_negative"},
     ]
-    tracker = make_tracker("/feedback_negative", "feedback_negative", events=events,
-                           slots={"last_topic": "action_answer_cost"})
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionFeedbackNegative().run(dispatcher, tracker, domain))
-    assert [m["response"] for m in dispatcher.messages] == ["utter_feedback_negative"]
-    [row] = store.entries(store.open_log(log_url))
+    tracker = visitor("/feedback_negative", "feedback_negative", events=events,
+                      slots={"last_topic": "action_answer_cost"})
+    messages, _ = run_action(ActionFeedbackNegative, tracker)
+    assert [m["response"] for m in messages] == ["utter_feedback_negative"]
+    [row] = logged(log_url)
     assert (row["text"], row["reason"], row["entry"], row["reply"]) == (
         "combien ça coûte ?", "negative_feedback", "action_answer_cost", "Coût de la formation : 10 005 €")
 
@@ -143,7 +168,7 @@ def test_thumbs_down_logs_the_question_and_the_answer_shown(use_kb, log_url, dom
 def test_promote_writes_valid_rasa_yaml(tmp_path):
     from rasa.shared.nlu.training_data.loading import load_data
 
-    path = tmp_path / "promoted.yml"
+    path = tmp_path / "var" / "not-yet" / "promoted.yml"  # any PROMOTE_FILE, its folder created
     assert promote.promote(path, "c'est combien [la] formation {x} ?", "ask_cost") == "c'est combien la formation x ?"
     promote.promote(path, "c'est combien la formation x ?", "ask_cost")  # once only
     promote.promote(path, "ça dure combien ?", "ask_duration")
@@ -154,30 +179,37 @@ def test_promote_writes_valid_rasa_yaml(tmp_path):
         promote.promote(path, "x", "ask_nothing")
 
 
-def test_forget_deletes_one_conversation_everywhere(log_url, tmp_path, monkeypatch, capsys):
-    from bot.handoff import store as handoff_store
-    from knowledge.db import make_engine
+def test_promotions_at_once_lose_no_example(tmp_path):
+    path = tmp_path / "promoted.yml"
+    threads = [threading.Thread(target=promote.promote, args=(path, f"question {n}", "ask_cost"))
+               for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(promote.read_examples(path)["ask_cost"]) == sorted(f"question {n}" for n in range(20))
 
+
+def test_forget_deletes_one_conversation_everywhere(log_url, tmp_path, monkeypatch, capsys):
+    handoff_url, tracker_url = f"sqlite:///{tmp_path / 'handoff.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
-    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path / 'handoff.db'}")
-    tracker = make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
-    with tracker.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)")
-        connection.exec_driver_sql("INSERT INTO events (sender_id) VALUES ('visitor-1'), ('visitor-1'), ('other')")
-    store.record(store.open_log(log_url), store.Entry("visitor-1", "bonjour ?", "fallback"))
-    store.record(store.open_log(log_url), store.Entry("other", "salut ?", "fallback"))
-    handoff_store.record(handoff_store.open_store(f"sqlite:///{tmp_path / 'handoff.db'}"), handoff_store.NewRequest(
-        conversation=store.pseudonym("visitor-1"), name="A", email="a@b.fr", question="q"))
+    monkeypatch.setenv("HANDOFF_DB_URL", handoff_url)
+    with db.session(tracker_url) as session, session.begin():
+        session.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))
+        session.execute(text("INSERT INTO events (sender_id) VALUES ('visitor-1'), ('visitor-1'), ('other')"))
+    add(log_url, store.Entry("visitor-1", "bonjour ?", "fallback"), store.Entry("other", "salut ?", "fallback"))
+    with handoff_store.session(handoff_url) as session, session.begin():
+        handoff_store.record(session=session, new=handoff_store.NewRequest(
+            conversation=store.pseudonym("visitor-1"), name="A", email="a@b.fr", question="q"))
     assert review_cli(["forget", "visitor-1"]) == 0
     assert "deleted: 1 logged question(s), 1 handoff request(s), 2 tracker event(s)" in capsys.readouterr().out
-    with tracker.connect() as connection:
-        assert connection.exec_driver_sql("SELECT sender_id FROM events").fetchall() == [("other",)]
-    assert [r["text"] for r in store.entries(store.open_log(log_url))] == ["salut ?"]
+    with db.session(tracker_url) as session:
+        assert session.execute(text("SELECT sender_id FROM events")).fetchall() == [("other",)]
+    assert [r["text"] for r in logged(log_url)] == ["salut ?"]
 
 
 def test_cli_lists_exports_resolves_and_purges(log_url, tmp_path, capsys):
-    engine = store.open_log(log_url)
-    first = store.record(engine, store.Entry("a", "où est le parking ?", "out_of_scope"))
+    [first] = add(log_url, store.Entry("a", "où est le parking ?", "out_of_scope"))
     assert review_cli(["resolve", str(first)]) == 0
     output = tmp_path / "export.csv"
     assert review_cli(["export", "--format", "csv", "--output", str(output)]) == 0
@@ -187,7 +219,56 @@ def test_cli_lists_exports_resolves_and_purges(log_url, tmp_path, capsys):
     assert (row["text"], row["status"]) == ("où est le parking ?", "resolved")
     assert review_cli(["export", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["text"] == "où est le parking ?"
-    assert review_cli(["purge", "--days", "1"]) == 0 and len(store.entries(engine)) == 1
+    assert review_cli(["purge", "--days", "1"]) == 0 and len(logged(log_url)) == 1
+
+
+def test_dashboard_counts_conversations_messages_and_topics(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    today = datetime.date(2024, 5, 10)
+
+    def at(days_ago):
+        moment = datetime.datetime.combine(today, datetime.time(12), tzinfo=datetime.timezone.utc)
+        return (moment - datetime.timedelta(days=days_ago)).timestamp()
+
+    with db.session(url) as session, session.begin():
+        session.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, "
+                             "action_name TEXT, timestamp REAL)"))
+        session.execute(text("INSERT INTO events (sender_id, type_name, action_name, timestamp) "
+                             "VALUES (:s, :k, :a, :t)"), [
+            {"s": "a", "k": "user", "a": None, "t": at(0)}, {"s": "a", "k": "user", "a": None, "t": at(0)},
+            {"s": "b", "k": "user", "a": None, "t": at(0)},
+            {"s": "b", "k": "action", "a": "action_answer_cost", "t": at(0)},
+            {"s": "a", "k": "user", "a": None, "t": at(1)}, {"s": "c", "k": "user", "a": None, "t": at(20)}])
+    with db.session(url) as session:
+        activity = dashboard.tracker_activity(session=session, days=14, today=today)
+    assert activity == {"per_day": [{"day": "2024-05-09", "conversations": 1, "messages": 1},
+                                    {"day": "2024-05-10", "conversations": 2, "messages": 3}],
+                        "topics": [("cost", 1)], "messages": 4}
+    with db.session(f"sqlite:///{tmp_path / 'empty.db'}") as session:  # Rasa has stored nothing yet
+        assert dashboard.tracker_activity(session=session, days=14, today=today) == dashboard.no_activity()
+
+
+def test_the_web_app_purges_old_rows_at_start_and_guards_every_review_path(log_url, monkeypatch):
+    monkeypatch.setenv("REVIEW_TOKEN", TOKEN)
+    old, recent = add(log_url, store.Entry("a", "vieille question", "fallback"),
+                      store.Entry("b", "question récente", "fallback"))
+    with store.session(log_url) as session, session.begin():
+        session.execute(update(LoggedQuestion).where(LoggedQuestion.id == old)
+                        .values(created_at=datetime.datetime(2020, 1, 1)))
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+
+    async def scenario():
+        async with TestClient(TestServer(create_app(Settings.from_env()))) as client:
+            assert [r["id"] for r in logged(log_url)] == [recent]  # purged when the server started
+            page = await client.get("/review/")
+            assert page.status == 401 and page.content_type == "text/html"
+            api = await client.get("/review/api/nothing")
+            assert api.status == 401 and (await api.json()) == {"error": "authentification requise"}
+            assert (await client.get("/review/api/nothing", headers=bearer)).status == 404
+            too_big = await client.post("/review/api/status", headers=bearer, data=b"x" * 70_000)
+            assert too_big.status == 413
+
+    asyncio.run(scenario())
 
 
 @pytest.fixture(scope="module")
@@ -196,14 +277,13 @@ def review_server(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "WEB_PORT": str(port), "REVIEW_TOKEN": TOKEN, "VAR_DIR": str(tmp),
            "REVIEW_DB_URL": f"sqlite:///{tmp / 'review.db'}", "PROMOTE_FILE": str(tmp / "promoted.yml")}
-    engine = store.open_log(env["REVIEW_DB_URL"])
-    ids = {
-        "weather": store.record(engine, store.Entry("visitor-9", "quel temps fait-il ?", "out_of_scope",
-                                                    [{"name": "out_of_scope", "confidence": 0.97}])),
-        "script": store.record(engine, store.Entry("visitor-8", "<script>alert(1)</script>", "fallback")),
-        "cost": store.record(engine, store.Entry("visitor-7", "c koi le tarif ?", "low_confidence")),
-    }
-    process = subprocess.Popen([sys.executable, "-m", "bot.webserver"], cwd=ROOT, env=env,
+    env.pop("TRACKER_DB_URL", None)  # under VAR_DIR: Rasa has not created it
+    ids = dict(zip(("weather", "script", "cost"), add(
+        env["REVIEW_DB_URL"],
+        store.Entry("visitor-9", "quel temps fait-il ?", "out_of_scope", [{"name": "out_of_scope", "confidence": 0.97}]),
+        store.Entry("visitor-8", "<script>alert(1)</script>", "fallback"),
+        store.Entry("visitor-7", "c koi le tarif ?", "low_confidence"))))
+    process = subprocess.Popen([sys.executable, "-m", "bot.web"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -284,8 +364,12 @@ def test_login_form_sets_a_cookie(review_server):
         code, set_cookie = error.code, error.headers["Set-Cookie"]
     assert code == 303
     assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
+    assert "Path=/review" in set_cookie
     cookie = set_cookie.split(";")[0]
     assert call(base + "/review", cookie=cookie)[0] == 200
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(base + "/review/login", data=b"token=wrong"), timeout=10)
+    assert refused.value.code == 401 and "Jeton incorrect." in refused.value.read().decode()
 
 
 def test_csv_export_opens_in_a_spreadsheet(review_server):
@@ -315,7 +399,7 @@ def test_mark_resolved_and_promote(review_server):
 
 
 def test_dashboard_and_forgetting_a_conversation(review_server):
-    base, ids, _ = review_server
+    base, ids, tmp = review_server
     status, body, _ = call(base + "/review/api/dashboard", token=TOKEN)
     figures = json.loads(body)
     assert status == 200 and {"per_day", "fallback_rate", "top_topics", "top_unanswered"} <= set(figures)
@@ -323,3 +407,57 @@ def test_dashboard_and_forgetting_a_conversation(review_server):
     assert json.loads(body) == {"deleted": 1}
     items = json.loads(call(base + "/review/api/unanswered", token=TOKEN)[1])["items"]
     assert ids["script"] not in {i["id"] for i in items} and len(items) == 2
+    assert not (tmp / "tracker.db").exists()  # the dashboard did not create Rasa's database
+
+
+REVIEW_ROUTES = [
+    ("GET", "/review"), ("POST", "/review/login"), ("POST", "/review/action"),
+    ("GET", "/review/api/unanswered"), ("GET", "/review/api/dashboard"), ("POST", "/review/api/status"),
+    ("POST", "/review/api/promote"), ("DELETE", "/review/api/conversations/x"),
+    ("GET", "/review/export.csv"), ("GET", "/review/export.json"),
+]
+
+
+def test_the_review_feature_is_a_sub_application(review_server):
+    app = create_app(Settings.from_env())
+
+    async def resolve(method, path):
+        # With the port in Host, as browsers send it (see bot/web/app.py, _PathResolvedSubApp).
+        return await app.router.resolve(make_mocked_request(method, path, {"Host": "127.0.0.1:8080"}, app=app))
+
+    health = asyncio.run(resolve("GET", "/health"))
+    assert health.http_exception is None and health.apps == ()
+    [mount] = [r for r in app.router.resources() if isinstance(r, PrefixedSubAppResource)]
+    review = mount.get_info()["app"]
+    assert mount.canonical == "/review" and review is not app
+    for method, path in REVIEW_ROUTES:
+        found = asyncio.run(resolve(method, path))
+        assert found.http_exception is None and found.apps == (review,), path
+    assert [m.__name__ for m in review.middlewares] == ["require_token"]
+    assert not app.middlewares  # the token guards the review routes only
+    base, _, _ = review_server
+    assert call(base + "/health")[0] == 200 and call(base + "/widget/widget.js")[0] == 200
+    assert call(base + "/review")[0] == 401 and call(base + "/review/api/unanswered")[0] == 401
+
+
+def test_the_page_buttons_mark_questions_and_go_back_to_the_filtered_page(review_server):
+    base, ids, _ = review_server
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def press(referer):
+        request = urllib.request.Request(base + "/review/action", method="POST",
+                                         data=f"ids={ids['weather']}&action=ignored".encode(),
+                                         headers={"Authorization": f"Bearer {TOKEN}", "Referer": referer})
+        try:
+            urllib.request.build_opener(NoRedirect).open(request, timeout=10)
+            raise AssertionError("expected a redirection")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Location"]
+
+    assert press(base + "/review?reason=out_of_scope") == (303, "/review?reason=out_of_scope")
+    assert press("https://elsewhere.example/review?x=1") == (303, "/review")
+    items = {i["id"]: i for i in json.loads(call(base + "/review/api/unanswered", token=TOKEN)[1])["items"]}
+    assert items[ids["weather"]]["status"] == "ignored"

@@ -29,11 +29,13 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.handoff import store as handoff_store
-from bot.review import store as review_store
+from bot.db import pseudonym
+from bot.handoff import models as handoff_models, store as handoff_store
+from bot.review import models as review_models, store as review_store
 from bot.processes import LOCK_STORE, TRACKER_STORE, commands, write_endpoints
 from bot.supervisor import answers
 from bot.settings import ROOT, Settings, SettingsError
+from knowledge.db import create_tables
 from knowledge.loader import read_dataset
 from tests.conftest import free_port
 
@@ -165,11 +167,17 @@ def fresh_database(postgres: Engine) -> Iterator[str]:
 
 def test_tables_are_created_by_many_processes_at_once_on_postgresql(postgres):
     with fresh_database(postgres) as url:
-        openers = [review_store.open_log, handoff_store.open_store] * 6
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(openers)) as pool:
-            engines = list(pool.map(lambda open_: open_(url), openers))
-        for engine in engines:
-            engine.dispose()
+        def create(metadata):
+            # One engine each, as the separate processes of a scaled-out deployment have.
+            engine = create_engine(url, future=True)
+            try:
+                create_tables(metadata, engine)
+            finally:
+                engine.dispose()
+
+        tables = [review_models.Base.metadata, handoff_models.Base.metadata] * 6
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(tables)) as pool:
+            list(pool.map(create, tables))
         engine = create_engine(url, future=True)
         assert sorted(inspect(engine).get_table_names()) == ["handoff_request", "logged_question"]
         engine.dispose()
@@ -302,12 +310,8 @@ def test_a_handoff_across_servers_is_stored_in_postgresql(stack):
     assert "téléphone" in replies[4]
     assert "Puis-je commencer en janvier ?" in replies[6] and "Je l'envoie ?" in replies[6]
     assert "Votre demande est enregistrée" in replies[7]  # no SMTP here: kept to resend
-    engine = handoff_store.open_store(stack.database_url)
-    try:
-        [request] = [r for r in handoff_store.all_requests(engine)
-                     if r.conversation == review_store.pseudonym(sender)]
-    finally:
-        engine.dispose()
+    with handoff_store.session(stack.database_url) as session:
+        [request] = [r for r in handoff_store.all_requests(session=session) if r.conversation == pseudonym(sender)]
     assert (request.name, request.email, request.phone, request.question, request.status) == (
         "Marie Dupont", "marie.dupont@example.org", None, "Puis-je commencer en janvier ?", "pending")
 
@@ -315,11 +319,8 @@ def test_a_handoff_across_servers_is_stored_in_postgresql(stack):
 def test_an_unanswered_question_is_logged_in_postgresql(stack):
     sender, marker = uuid.uuid4().hex, uuid.uuid4().hex[:8]
     stack.b.ask(f"je voudrais commander une pizza {marker}", sender)
-    engine = review_store.open_log(stack.database_url)
-    try:
-        rows = [row for row in review_store.entries(engine) if row["conversation"] == review_store.pseudonym(sender)]
-    finally:
-        engine.dispose()
+    with review_store.session(stack.database_url) as session:
+        rows = [row for row in review_store.entries(session=session) if row["conversation"] == pseudonym(sender)]
     assert [row["text"] for row in rows] == [f"je voudrais commander une pizza {marker}"]
     assert rows[0]["reason"] in {"out_of_scope", "fallback", "ambiguity"}
 

@@ -166,10 +166,35 @@ def test_handoff_by_email_end_to_end(assistant, inbox):
     assert "Quelle est votre question" in replies[6]
     assert "Puis-je commencer en janvier ?" in replies[7] and "Je l'envoie ?" in replies[7]
     assert "C'est envoyé" in replies[8]
-    [(_, message)] = inbox.messages
+    [message] = [m for _, m in inbox.messages if "Marie Dupont" in m["Reply-To"]]
     assert message["To"] == "par_cestes@lecnam.net"
     assert message["Reply-To"] == "Marie Dupont <marie.dupont@example.org>"
     assert "Puis-je commencer en janvier ?" in message.get_content()
+
+
+def review_exports(assistant) -> str:
+    """Everything staff can read of the review log: the API, the JSON and the CSV export."""
+    texts = []
+    for path in ("/review/api/unanswered", "/review/export.json", "/review/export.csv"):
+        request = urllib.request.Request(f"http://127.0.0.1:{assistant.web_port}{path}",
+                                         headers={"Authorization": f"Bearer {REVIEW_TOKEN}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            texts.append(response.read().decode("utf-8-sig"))
+    return "\n".join(texts)
+
+
+def test_a_handoff_leaves_no_personal_data_in_the_review_log(assistant, inbox):
+    question = "bon voilà pour le devis c'est compliqué, rappelez-moi svp"
+    replies = conversation(assistant, [
+        "je voudrais parler à quelqu'un du CESTES", "/affirm", "/affirm", "Jeanne Martin",
+        "jeanne.martin@example.org", "06 98 76 54 32", question, "/affirm",
+    ])
+    assert question in replies[6] and "C'est envoyé" in replies[7]
+    assert [m for _, m in inbox.messages if "Jeanne Martin" in m["Reply-To"]]
+    logged = review_exports(assistant)
+    for personal in ("Jeanne", "jeanne.martin", "06 98 76 54 32", "rappelez-moi", "devis"):
+        assert personal not in logged
 
 
 def test_unanswered_questions_reach_the_review_page(assistant):

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 deleted = store.purge(session=session, days=days)
             print(f"{deleted} row(s) older than {days} days deleted")
         elif args.command == "adopt":
-            print(adopt(settings))
+            print(adopt(settings, ADOPTED))
         else:
             print(forget_everywhere(settings, args.conversation))
         return 0

@@ -1,15 +1,23 @@
-"""Write a logged question as a training example, into a YAML file staff review before training."""
+"""Write a logged question as a training example, into a YAML file staff review before training.
+
+The file is settings.promote_file (PROMOTE_FILE, by default under VAR_DIR): any path works,
+its folder is created when missing.
+"""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import yaml
 
 from bot.settings import ROOT
 
-HEADER = ("# Questions promoted from the review page (/review): check them, then `make train`.\n"
+HEADER = ("# Questions promoted from the review page (/review): check them; `make adopt-promoted`\n"
+          "# copies them into data/nlu/promoted.yml, which the next `make train` uses.\n"
           "# Each one was asked by a visitor and could not be answered well.\n")
+# The web app promotes in worker threads: two promotions at once must not lose one's example.
+_write_lock = threading.Lock()
 
 
 def domain_intents() -> set[str]:
@@ -44,14 +52,16 @@ def promote(path: Path, text: str, intent: str) -> str:
     example = clean_example(text)
     if not example:
         raise ValueError("nothing left to promote once markup is removed")
-    examples = read_examples(path)
-    if example not in examples.setdefault(intent, []):
-        examples[intent].append(example)
-    lines = [HEADER.rstrip("\n"), 'version: "3.1"', "nlu:"]
-    for name in sorted(examples):
-        lines += [f"- intent: {name}", "  examples: |"] + [f"    - {e}" for e in examples[name]]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", "utf-8")
-    tmp.replace(path)
+    with _write_lock:
+        examples = read_examples(path)
+        if example not in examples.setdefault(intent, []):
+            examples[intent].append(example)
+        lines = [HEADER.rstrip("\n"), 'version: "3.1"', "nlu:"]
+        for name in sorted(examples):
+            lines += [f"- intent: {name}", "  examples: |"] + [f"    - {e}" for e in examples[name]]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside then renamed, so that a crash never leaves half a file.
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text("\n".join(lines) + "\n", "utf-8")
+        tmp.replace(path)
     return example

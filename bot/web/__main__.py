@@ -1,6 +1,6 @@
 """The web server on WEB_PORT: the programme page with the widget, and the staff review page.
 
-    python -m bot.webserver        (started by `make run`)
+    python -m bot.web        (started by `make run`)
 """
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import sys
 
 from aiohttp import web
 
-from bot import site
-from bot.review.web import create_app
 from bot.settings import Settings, SettingsError
+from bot.web.app import create_app
 
 
 def main() -> int:
@@ -20,9 +19,7 @@ def main() -> int:
     except SettingsError as error:
         print(f"web: {error}", file=sys.stderr)
         return 2
-    app = create_app(settings)
-    site.add_routes(app)
-    web.run_app(app, host=settings.host, port=settings.web_port, print=None, access_log=None)
+    web.run_app(create_app(settings), host=settings.host, port=settings.web_port, print=None, access_log=None)
     return 0
 
 

@@ -1,18 +1,20 @@
-"""The demo programme page and the widget's files, served on WEB_PORT."""
+"""The demo programme page (rendered from templates/programme.html) and the widget's files."""
 from __future__ import annotations
 
-from html import escape
+import asyncio
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy.orm import Session
+from jinja2 import Environment
 
+from bot import db
 from bot.settings import Settings
+from bot.web.common import SETTINGS, TEMPLATES
 from knowledge import queries
-from knowledge.db import KnowledgeUnavailable, open_existing
+from knowledge.db import KnowledgeUnavailable
 
 WIDGET_DIR = Path(__file__).resolve().parent / "widget"
-# Page placeholder -> (fact key, value name): every figure of the page comes from the knowledge base.
+# Page variable -> (fact key, value name): every figure of the page comes from the knowledge base.
 PAGE_FACTS = {
     "title": ("overview.title", "title"), "level": ("certification.level", "level"),
     "exit_level": ("certification.exit_level", "level"), "years": ("schedule.rhythm", "years"),
@@ -25,36 +27,35 @@ PAGE_FACTS = {
 
 
 def page_values(settings: Settings) -> dict[str, str]:
-    """The page's values from the knowledge base, HTML-escaped, with their sources."""
-    engine = open_existing(settings.knowledge_db_url)
-    try:
-        with Session(engine) as session:
-            facts = {key: queries.fact_by_key(session, key) for key, _ in PAGE_FACTS.values()}
-    finally:
-        engine.dispose()
+    """The page's values from the knowledge base, with their sources (escaped when rendered).
+    Blocking: the page calls it in a worker thread."""
+    with db.existing_session(settings.knowledge_db_url) as session:
+        facts = {key: queries.fact_by_key(session, key) for key, _ in PAGE_FACTS.values()}
     if any(fact is None for fact in facts.values()):
         raise KnowledgeUnavailable("knowledge database incomplete: run `make knowledge`")
-    values = {name: escape(str(facts[key].values[value])) for name, (key, value) in PAGE_FACTS.items()}
+    values = {name: str(facts[key].values[value]) for name, (key, value) in PAGE_FACTS.items()}
     labels: list[str] = []
     for fact in facts.values():
         if fact.source_label not in labels:
             labels.append(fact.source_label)
-    values["source"] = escape(" ; ".join(labels))
-    values["server"] = escape(settings.public_bot_url)
+    values["source"] = " ; ".join(labels)
+    values["server"] = settings.public_bot_url
     return values
+
+
+def render_page(templates: Environment, values: dict[str, str]) -> str:
+    """The programme page's HTML; autoescape escapes every value."""
+    return templates.get_template("programme.html").render(**values)
 
 
 async def programme_page(request: web.Request) -> web.Response:
     """The demo page: a programme page with the widget."""
-    settings: Settings = request.app["settings"]
     try:
-        values = page_values(settings)
+        values = await asyncio.to_thread(page_values, request.config_dict[SETTINGS])
     except KnowledgeUnavailable as error:
         return web.Response(status=503, text=f"Page indisponible : {error}")
-    html = (WIDGET_DIR / "index.html").read_text("utf-8")
-    for name, value in values.items():
-        html = html.replace("{" + name + "}", value)
-    return web.Response(text=html, content_type="text/html", charset="utf-8")
+    return web.Response(text=render_page(request.config_dict[TEMPLATES], values),
+                        content_type="text/html", charset="utf-8")
 
 
 def add_routes(app: web.Application) -> None:
