@@ -2,7 +2,7 @@
 
 Rasa 3.6 waits up to five minutes for a custom action (DEFAULT_REQUEST_TIMEOUT; endpoints.yml
 has no timeout key), and when the action server cannot be reached it logs the error and the
-visitor gets no reply at all. `python -m bot.serve` therefore points Rasa's action endpoint at
+visitor gets no reply at all. `python -m bot` therefore points Rasa's action endpoint at
 this channel's route, in the Rasa server itself, with the real action server and a timeout
 (ACTION_TIMEOUT_S) as extra keys of the endpoint. The guard forwards each call unchanged; when
 the action server refuses, fails or does not answer in time, it answers in its place with
@@ -13,7 +13,6 @@ This uses only the action server protocol, so it works for every channel (REST, 
 from __future__ import annotations
 
 import asyncio
-import functools
 import hmac
 import json
 import logging
@@ -29,14 +28,13 @@ from rasa.utils.endpoints import EndpointConfig
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
+from bot import db
 from bot.review import store
 from bot.settings import Settings
 from knowledge import queries
-from knowledge.db import KnowledgeUnavailable, open_existing
+from knowledge.db import KnowledgeUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +59,7 @@ class Upstream:
 
     @classmethod
     def of(cls, endpoint: Optional[EndpointConfig]) -> Optional["Upstream"]:
-        """From the extra keys of Rasa's action endpoint (see bot/serve.py action_endpoint)."""
+        """From the extra keys of Rasa's action endpoint (see bot/__main__.py action_endpoint)."""
         extra = endpoint.kwargs if endpoint is not None else {}
         if not extra.get("upstream") or not extra.get("upstream_timeout_s"):
             return None
@@ -104,19 +102,14 @@ def action_call(body: bytes, encoding: Optional[str]) -> Dict[str, Any]:
 def contact_email(knowledge_db_url: str) -> Optional[str]:
     """The CESTES address of the knowledge base, or None if it cannot be read."""
     try:
-        engine = open_existing(knowledge_db_url)
-        try:
-            with Session(engine) as session:
-                fact = queries.fact_by_key(session, "contact.email")
-        finally:
-            engine.dispose()
+        with db.existing_session(knowledge_db_url) as session:
+            address = queries.contact_address(session)
     except (KnowledgeUnavailable, SQLAlchemyError) as error:
         logger.error("action guard: no contact address (%s)", error)
         return None
-    if fact is None or not fact.values.get("address"):
+    if address is None:
         logger.error("action guard: no contact.email in the knowledge base")
-        return None
-    return str(fact.values["address"])
+    return address
 
 
 def apology(email: Optional[str], responses: Dict[str, Any]) -> Dict[str, Any]:
@@ -150,15 +143,11 @@ def review_entry(call: Dict[str, Any], reply: str) -> Optional[store.Entry]:
                        reason=REASON, intents=ranking[:3], reply=reply, entry=call.get("next_action"))
 
 
-@functools.lru_cache(maxsize=4)
-def _log(url: str) -> Engine:
-    return store.open_log(url)
-
-
 def record(url: str, entry: store.Entry) -> None:
     """Add the row; a review log that cannot be written never stops the answer."""
     try:
-        store.record(_log(url), entry)
+        with store.session(url) as session, session.begin():
+            store.record(session=session, item=entry)
     except (SQLAlchemyError, ValueError, OSError) as error:
         logger.error("review log: could not record an %s message (%s)", REASON, error.__class__.__name__)
 
