@@ -42,14 +42,15 @@ $(STAMP): requirements.txt
 
 setup: $(STAMP)
 
-$(KB_DB): $(STAMP) $(KB_FILES)
+$(KB_DB): $(KB_FILES) | $(STAMP)
 	$(PY) -m knowledge build
 
 knowledge: $(STAMP)
 	$(PY) -m knowledge build
 
-# Trained only when config, domain, training data or NLU components changed.
-$(MODEL): $(STAMP) $(TRAINING_FILES)
+# Trained only when config, domain, training data or NLU components changed (a new venv with
+# the same pinned packages does not retrain).
+$(MODEL): $(TRAINING_FILES) | $(STAMP)
 	$(RASA) train --domain $(DOMAIN) --data $(DATA) --config config.yml \
 	  --out models --fixed-model-name assistant
 	@touch $@

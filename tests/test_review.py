@@ -461,3 +461,12 @@ def test_the_page_buttons_mark_questions_and_go_back_to_the_filtered_page(review
     assert press("https://elsewhere.example/review?x=1") == (303, "/review")
     items = {i["id"]: i for i in json.loads(call(base + "/review/api/unanswered", token=TOKEN)[1])["items"]}
     assert items[ids["weather"]]["status"] == "ignored"
+
+
+def test_the_csv_export_survives_control_characters():
+    from bot.web.review_data import csv_export
+
+    row = {"id": 1, "created_at": "2026-12-01T10:00:00Z", "conversation": "c", "text": "a\x00b\x1bc\td",
+           "reason": "fallback", "status": "new", "intents": [], "reply": "ok\r\nfin", "entry": None}
+    parsed = list(csv.reader(io.StringIO(csv_export([row]).decode("utf-8-sig")), delimiter=";"))
+    assert parsed[1][3] == "a b c\td" and parsed[1][7] == "ok\r\nfin"

@@ -193,7 +193,7 @@ def test_a_handoff_leaves_no_personal_data_in_the_review_log(assistant, inbox):
     assert question in replies[6] and "C'est envoyé" in replies[7]
     assert [m for _, m in inbox.messages if "Jeanne Martin" in m["Reply-To"]]
     logged = review_exports(assistant)
-    for personal in ("Jeanne", "jeanne.martin", "06 98 76 54 32", "rappelez-moi", "devis"):
+    for personal in ("Jeanne", "Martin", "jeanne.martin", "06 98 76 54 32", "rappelez-moi", question):
         assert personal not in logged
 
 

@@ -1,4 +1,4 @@
-"""Two costs of Rasa 3.6's server removed, without changing what it computes.
+"""Three costs of Rasa 3.6's server removed, without changing what it computes.
 
 Found with py-spy on `make run` (2026-11-23), sequential REST messages:
 - Rasa checks every response of the action server with `jsonschema.validate`, which validates
@@ -9,12 +9,12 @@ Found with py-spy on `make run` (2026-11-23), sequential REST messages:
   which nothing in the pipeline reads (the tokenizer takes text and lemmas, the featurizer
   static vectors): half of spaCy's time per message. load_spacy_model also leaves out `ner`;
   tokens, lemmas and vectors are unchanged, so a model trained with it serves the same.
-
 - Rebuilding a conversation from the tracker store looks up each event's class by walking
   every subclass of Event, for every event: 6 % of the CPU. resolve_event_type remembers the
   classes found (Rasa's own lookup still answers unknown names, with its errors).
 
-`install()` is called by bot/rasa_server.py, in the Rasa server process only, before Rasa starts.
+bot/server/patches.py puts them in place of Rasa's (its install(), called by bot/server/__main__.py
+in the Rasa server process only, before Rasa starts); importing this module changes nothing.
 """
 from __future__ import annotations
 
@@ -25,10 +25,16 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
-from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 from rasa.shared.constants import DOCS_BASE_URL
+
+from bot.server import patches
+
+# Rasa's own functions, which these call: patches.original() finds them also once replaced.
+_RASA_LOAD_MODEL = "rasa.nlu.utils.spacy_utils.SpacyNLP.load_model"
+_RASA_RESOLVE_BY_TYPE = "rasa.shared.core.events.Event.resolve_by_type"
 
 
 @functools.lru_cache(maxsize=1)
@@ -51,18 +57,12 @@ def validate_action_result(_action: RemoteAction, result: Dict[Text, Any]) -> bo
     raise error
 
 
-_rasa_load_model = SpacyNLP.load_model
-
-
 def load_spacy_model(spacy_model_name: Text) -> SpacyModel:
     """SpacyNLP.load_model (same checks and errors), without the named-entity recogniser."""
-    loaded = _rasa_load_model(spacy_model_name)
+    loaded = patches.original(_RASA_LOAD_MODEL)(spacy_model_name)
     if "ner" in loaded.model.pipe_names:
         loaded.model.disable_pipe("ner")
     return loaded
-
-
-_rasa_resolve_by_type = Event.resolve_by_type
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,14 +72,7 @@ def _event_class(type_name: Text) -> Optional[Type[Event]]:
 
 def resolve_event_type(type_name: Text, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
     """Event.resolve_by_type, remembering the classes it finds."""
-    return _event_class(type_name) or _rasa_resolve_by_type(type_name, default)
+    return _event_class(type_name) or patches.original(_RASA_RESOLVE_BY_TYPE)(type_name, default)
 
 
-def install() -> None:
-    """Use all three in this process."""
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
-    SpacyNLP.load_model = staticmethod(load_spacy_model)  # type: ignore[assignment]
-    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment]
-
-
-__all__ = ["ValidationError", "install", "load_spacy_model", "resolve_event_type", "validate_action_result"]
+__all__ = ["ValidationError", "load_spacy_model", "resolve_event_type", "validate_action_result"]

@@ -14,7 +14,7 @@ commit. This store is the same store (same tables, so `type: SQL` reads what it 
   of the server's CPU (py-spy, 10 visitors, 2026-11-23).
 
     tracker_store:
-      type: bot.tracker_store.ConcurrentSQLTrackerStore
+      type: bot.server.tracker_store.ConcurrentSQLTrackerStore
       dialect: sqlite
       db: var/tracker.db
 """
@@ -72,8 +72,8 @@ class ConcurrentSQLTrackerStore(SQLTrackerStore):
         await self._in_thread(self._save_events, tracker)
 
     def _conversation(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[ColumnElement]:
-        """The filter of Rasa's `_event_query`: the sender's events, by default only those of
-        its latest session (from its last `session_started` on, or all if it has none)."""
+        """The filter of Rasa's `_event_query` (pinned in bot/server/patches.py): the sender's events,
+        by default only those of its latest session (from its last `session_started` on, or all)."""
         table = self.SQLEvent
         where = [table.sender_id == sender_id]
         if not fetch_events_from_all_sessions:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -85,6 +86,16 @@ def page_data(settings: Settings, filters: store.Filters) -> dict[str, Any]:
             "intents": sorted(promote.domain_intents())}
 
 
+# Control characters other than tab and line breaks: Python's csv module refuses NUL, and
+# none of them means anything in a spreadsheet cell.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell, control characters replaced by a space."""
+    return _CONTROL.sub(" ", str(value))
+
+
 def csv_export(rows: list[dict[str, Any]]) -> bytes:
     """The rows as CSV with ";" and a BOM, so that a spreadsheet in French opens it as is."""
     buffer = io.StringIO()
@@ -92,6 +103,7 @@ def csv_export(rows: list[dict[str, Any]]) -> bytes:
     writer.writerow(CSV_HEADER)
     for row in rows:
         intents = ", ".join(f"{i['name']} {i['confidence']:.2f}" for i in row["intents"])
-        writer.writerow([row["id"], row["created_at"], row["conversation"], row["text"],
-                         row["reason"], row["status"], intents, row["reply"], row["entry"] or ""])
+        writer.writerow([csv_cell(value) for value in (
+            row["id"], row["created_at"], row["conversation"], row["text"], row["reason"],
+            row["status"], intents, row["reply"], row["entry"] or "")])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
