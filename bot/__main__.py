@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db
 from bot.processes import commands, write_endpoints
+from bot.server.patches import RasaVersionError, check_versions
 from bot.settings import Settings, SettingsError
 from bot.supervisor import StartupError, Supervisor, die_with_parent
 from knowledge.db import KnowledgeUnavailable
@@ -20,7 +21,12 @@ from knowledge.queries import count_facts
 
 
 def check_ready(settings: Settings) -> None:
-    """Fail early, with the fix, when the knowledge database or the model is missing."""
+    """Fail early, with the fix, when a pinned package, the knowledge database or the model is
+    not what the assistant needs."""
+    try:
+        check_versions()
+    except RasaVersionError as error:
+        raise StartupError(str(error)) from error
     try:
         with db.existing_session(settings.knowledge_db_url) as session:
             facts = count_facts(session)

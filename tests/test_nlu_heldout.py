@@ -14,7 +14,7 @@ from knowledge.provenance import normalise
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 MODEL = ROOT / "models" / "assistant.tar.gz"
-# Floors set from measurement (see README, "NLU quality"), a few points under what the
+# Floors set from measurement (see docs/nlu.md), a few points under what the
 # model reaches, so that a real regression fails and run-to-run noise does not.
 # Measured on 2026-11-23 (3 276 training examples): accuracy 0.955, off-topic recall 0.943,
 # false fallback 1.9 %.

@@ -1,11 +1,11 @@
-"""Rasa's server made cheaper without changing what it computes (bot/rasa_speedups.py)."""
+"""Rasa's server made cheaper without changing what it computes (bot/server/speedups.py)."""
 from __future__ import annotations
 
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_speedups import load_spacy_model, resolve_event_type, validate_action_result
+from bot.server.speedups import load_spacy_model, resolve_event_type, validate_action_result
 
 VALID = {"events": [{"event": "slot", "name": "last_topic", "value": "action_answer_cost"}],
          "responses": [{"response": "utter_answer_cost", "amount": "10 005 €"}]}

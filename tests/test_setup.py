@@ -38,3 +38,23 @@ def test_missing_or_corrupt_knowledge_database_stops_the_start_with_the_fix(tmp_
         assert result.returncode == 2
         assert expected in result.stderr and "Traceback" not in result.stderr
     assert corrupt.read_bytes() == b"not a database" * 200
+
+
+def test_a_rasa_version_other_than_the_pinned_one_stops_the_start(kb_url, monkeypatch):
+    from importlib import metadata
+
+    import bot.__main__ as launcher
+    from bot.settings import Settings
+    from bot.supervisor import StartupError
+
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "3.6.20" if name == "rasa" else real(name))
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", kb_url)
+    try:
+        launcher.check_ready(Settings.from_env())
+    except StartupError as error:
+        message = str(error)
+    else:
+        message = ""
+    assert message == ("rasa 3.6.20 is installed but the assistant was written for 3.6.21 "
+                       "(requirements.txt): run `make setup`.")

@@ -11,7 +11,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import ROOT
-from bot.tracker_store import ConcurrentSQLTrackerStore
+from bot.server.tracker_store import ConcurrentSQLTrackerStore
 
 
 def conversation(sender: str, turns: int) -> DialogueStateTracker:

@@ -2,7 +2,7 @@
 
 DIET (a neural network) and LogisticRegressionClassifier (a linear model on the same
 features) make different mistakes on short and unusual messages; their average is right
-more often than either (figures in the README, "NLU quality"). Rasa keeps only the last
+more often than either (figures in docs/nlu.md). Rasa keeps only the last
 classifier's intent, so RememberRanking, placed right after DIET, puts DIET's full ranking
 aside, and AverageRankings, right after the logistic regression, averages the two rankings
 and sets the intent. Both classifiers must rank every intent (`ranking_length: 0`).

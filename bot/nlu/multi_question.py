@@ -6,7 +6,7 @@ SecondQuestion (after the FallbackClassifier) recognises the case: the message h
 ("et", "+", ",", ";", "ainsi que", or a "?" in the middle), and the two best intents of the
 ranking are both questions (`ask_*`) that together hold most of the confidence. The message
 then gets the best one as its intent and the other as `second_intent` in the parse data;
-the answer actions answer both (actions/answers.py).
+the topic answers answer both (actions/pipeline.py).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Staff command line for the review log, and the web server of the review page.
+"""Staff command line for the review log (the review page itself is served by bot/web).
 
     python -m bot.review list [--reason R] [--status S]
     python -m bot.review export --format csv|json [--output FILE]
