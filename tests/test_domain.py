@@ -49,9 +49,14 @@ def test_every_response_is_uttered_by_a_rule_or_an_action(domain):
         uttered |= {f"utter_ask_{slot}" for slot in spec["required_slots"]}
         if form == "eligibility_form":
             uttered |= {f"utter_not_understood_{slot}" for slot in spec["required_slots"]}
-    uttered |= {f"utter_eligibility_{o}" for o in (eligibility.LIKELY_ELIGIBLE, eligibility.DEROGATION_POSSIBLE,
-                                                    eligibility.DEROGATION_TO_DISCUSS,
-                                                    eligibility.MISSING_EXPERIENCE, eligibility.MISSING_DIPLOMA)}
+    # The pre-check: the kind is asked only when it matters (actions/eligibility_form.py), the
+    # outcome and its criteria lines are named after outcomes and states (actions/eligibility.py).
+    uttered |= {"utter_ask_experience_kind", "utter_not_understood_experience_kind"}
+    uttered |= {f"utter_eligibility_{o}" for o in eligibility.OUTCOMES}
+    states = (eligibility.MET, eligibility.NOT_MET, eligibility.TO_CHECK)
+    uttered |= {f"utter_criterion_{path}{criterion}_{state}" for path in ("", "derogation_")
+                for criterion in ("years", "kind") for state in states}
+    uttered |= {f"utter_criterion_{criterion}_{state}" for criterion in ("diploma", "field") for state in states}
     assert set(domain["responses"]) - uttered == set()
 
 

@@ -84,7 +84,7 @@ def test_request_is_recorded_and_mailed_to_the_cestes(handoff_env, inbox, domain
     assert message["Reply-To"] == "Marie Dupont <marie.dupont@example.org>"
     assert message["Subject"] == "Assistant CESTES : demande de Marie Dupont"
     body = message.get_content()
-    for fragment in ("Puis-je commencer en janvier ?", "06 12 34 56 78", "une licence ou un bac+3",
+    for fragment in ("Puis-je commencer en janvier ?", "06 12 34 56 78", "une licence (bac+3)",
                      "conditions a priori remplies", "Visiteur : Combien coûte la formation ?"):
         assert fragment in body
     assert "Visiteur : marie.dupont@example.org" not in body  # transcript stops at the handoff

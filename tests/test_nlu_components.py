@@ -1,6 +1,8 @@
 """The custom NLU components: normalisation, language, profile entities, two questions."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -67,44 +69,48 @@ def test_the_language_is_in_the_parse_data():
     assert message.as_dict(only_output_properties=True)["language"] == "en"
 
 
-def _values(text):
-    return {e["entity"]: e["value"] for e in profile_entities(text)}
+TODAY = datetime.date(2026, 12, 1)
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("j'ai une licence pro et 5 ans en asso", {"diploma": "licence", "experience_years": 5.0,
-                                              "experience_kind": "associative"}),
+    ("j'ai une licence pro et 5 ans en asso", {"diploma": "licence_pro", "experience_years": 5.0,
+                                              "experience_field": "inside"}),
     ("DEES", {"diploma": "educateur_specialise"}),
-    ("je suis éducatrice spécialisée", {"diploma": "educateur_specialise", "experience_kind": "professionnelle"}),
-    ("assistante sociale DEASS", {"diploma": "assistant_service_social", "experience_kind": "sociale"}),
-    ("bac pro et 7 ans comme animateur", {"diploma": "bac", "experience_years": 7.0,
-                                          "experience_kind": "professionnelle"}),
-    ("un BTS ESF", {"diploma": "bac_plus_2"}),
-    ("bac+5 en gestion", {"diploma": "master"}),
+    ("je suis éducatrice spécialisée", {"experience_kind": "professionnelle", "experience_field": "inside"}),
+    ("bac pro et 7 ans comme animateur", {"diploma": "bac_pro", "experience_years": 7.0, "experience_pro_years": 7.0,
+                                          "experience_kind": "professionnelle", "experience_field": "inside"}),
     ("pas de licence, juste le bac", {"diploma": "bac"}),
-    ("aucun diplôme", {"diploma": "none"}),
-    ("CAP petite enfance", {"diploma": "cap_bep"}),
-    ("une dizaine d'années de bénévolat", {"experience_years": 10.0, "experience_kind": "bénévole"}),
-    ("trois ans d'expérience syndicale", {"experience_years": 3.0, "experience_kind": "syndicale"}),
-    ("18 mois d'expérience comme salariée", {"experience_years": 1.5, "experience_kind": "professionnelle"}),
+    ("licence en cours", {"diploma_unfinished": "licence"}),
+    ("une dizaine d'années de bénévolat", {"experience_years": 10.0, "experience_pro_years": 0,
+                                           "experience_kind": "bénévole"}),
+    ("18 mois d'expérience comme salariée", {"experience_years": 1.5, "experience_pro_years": 1.5,
+                                             "experience_kind": "professionnelle"}),
+    ("deux ans et demi", {"duration": 2.5}),
+    ("aucune", {"bare_none": "none"}),
+    ("en fait j'ai un master", {"diploma": "master", "correction": "yes"}),
     ("j'ai 30 ans", {}),
     ("combien coûte la formation ?", {}),
 ])
-def test_profile_entities_have_canonical_values(text, expected):
-    assert _values(text) == expected
+def test_profile_entities_have_canonical_values(nlp, text, expected):
+    assert {e["entity"]: e["value"] for e in profile_entities(nlp(text), TODAY)} == expected
 
 
-def test_profile_entities_point_into_the_message():
+def test_profile_entities_point_into_the_message(nlp):
     text = "titulaire d'un master et 6 ans d'expérience"
-    for entity in profile_entities(text):
-        assert 0 <= entity["start"] < entity["end"] <= len(text)
-    spans = {e["entity"]: text[e["start"]:e["end"]] for e in profile_entities(text)}
+    found = profile_entities(nlp(text), TODAY)
+    for entity in found:
+        assert 0 <= entity["start"] <= entity["end"] <= len(text)
+    spans = {e["entity"]: text[e["start"]:e["end"]] for e in found if e["end"] > e["start"]}
     assert spans == {"diploma": "master", "experience_years": "6 ans"}
 
 
-def test_the_extractor_keeps_the_other_entities():
+def test_the_extractor_keeps_the_other_entities(nlp):
+    from rasa.nlu.constants import SPACY_DOCS
+
     route = {"entity": "funding_route", "value": "cpf", "start": 0, "end": 3}
-    [message] = ProfileEntityExtractor().process([Message(data={"text": "cpf et un master", "entities": [route]})])
+    message = Message(data={"text": "cpf et un master", "entities": [route]})
+    message.set(SPACY_DOCS["text"], nlp("cpf et un master"))
+    [message] = ProfileEntityExtractor().process([message])
     assert [e["entity"] for e in message.get("entities")] == ["funding_route", "diploma"]
 
 

@@ -1,57 +1,72 @@
-"""A candidate's profile as entities: diploma, years and kind of experience, canonical values.
+"""A candidate's profile as entities with canonical values, read from the spaCy parse.
 
-ProfileEntityExtractor reads them with the rules of knowledge/eligibility.py, the same ones
-the eligibility decision uses, so that "educ spé", "DEES" and "éducatrice spécialisée" are all
-`diploma: educateur_specialise`, "une dizaine d'années" is `experience_years: 10.0` and
-"en asso" is `experience_kind: associative`. The forms are data (knowledge/diplomas.yml, the
-KINDS table), which a statistical extractor could not learn from a few dozen examples.
-Years are read only with an experience context ("5 ans d'expérience", "depuis 2015"): "j'ai
-30 ans" is an age. Offsets are those of the accent-free, lower-case text, which has the length
-of the normalised message for French text.
+ProfileEntityExtractor runs after SpacyNLP and reads each message's parse with
+bot/nlu/profile_reader.py: the highest diploma obtained (`diploma`, an id of
+knowledge/diplomas.yml) and the highest one named but not obtained (`diploma_unfinished`), the
+years of experience in all and the professional ones, their kind and field, and the short
+answers that only mean something as the answer to the question just asked (`duration`,
+`bare_none`), and whether the message corrects an earlier answer (`correction`). The
+eligibility form (actions/eligibility_form.py) decides what to do with them.
 """
 from __future__ import annotations
 
+import datetime
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START,
                                        ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE, EXTRACTOR, TEXT)
 from rasa.shared.nlu.training_data.message import Message
+from spacy.tokens import Doc
 
+from bot.nlu.profile_reader import Profile, reader
 from bot.nlu.stateless import StatelessComponent
 
-from knowledge import eligibility
 
-DIPLOMA, YEARS, KIND = "diploma", "experience_years", "experience_kind"
-
-
-def profile_entities(text: str) -> List[Dict[str, Any]]:
-    """The profile entities of a message, in Rasa's entity format."""
+def entities_of(profile: Profile, text: str) -> List[Dict[str, Any]]:
+    """The profile as Rasa entities, each pointing at the words it was read from."""
     found: List[Dict[str, Any]] = []
 
-    def add(entity: str, mention: Optional[eligibility.Mention], value: Any) -> None:
-        if mention is not None:
-            end = min(mention.end, len(text))
-            found.append({ENTITY_ATTRIBUTE_TYPE: entity, ENTITY_ATTRIBUTE_START: min(mention.start, end),
+    def add(entity: str, value: Any, start: int = 0, end: Optional[int] = None) -> None:
+        if value is not None:
+            end = len(text) if end is None else min(end, len(text))
+            found.append({ENTITY_ATTRIBUTE_TYPE: entity, ENTITY_ATTRIBUTE_START: min(start, end),
                           ENTITY_ATTRIBUTE_END: end, ENTITY_ATTRIBUTE_VALUE: value,
                           EXTRACTOR: ProfileEntityExtractor.__name__})
 
-    diploma = eligibility.find_diploma(text)
-    add(DIPLOMA, diploma, diploma.value.id if diploma else None)  # type: ignore[attr-defined]
-    years = eligibility.find_years(text)
-    add(YEARS, years, float(years.value) if years else None)  # type: ignore[arg-type]
-    kind = eligibility.find_kind(text)
-    add(KIND, kind, kind.value if kind else None)
+    for name, mention in (("diploma", profile.obtained()), ("diploma_unfinished", profile.unfinished())):
+        if mention is not None:
+            add(name, mention.diploma.id, mention.start, mention.end)
+    years = profile.years()
+    if years is not None:
+        start = min((p.start for p in profile.periods), default=0)
+        end = max((p.end for p in profile.periods), default=len(text))
+        add("experience_years", years, start, end)
+        add("experience_pro_years", profile.professional_years(), start, end)
+    add("experience_kind", profile.experience_kind())
+    add("experience_field", profile.experience_field())
+    add("duration", profile.bare_years)
+    add("bare_none", "none" if profile.bare_none else None)
+    add("correction", "yes" if profile.correction else None)
     return found
+
+
+def profile_entities(doc: Doc, today: Optional[datetime.date] = None) -> List[Dict[str, Any]]:
+    """The profile entities of a parsed message."""
+    return entities_of(reader(doc.vocab).read(doc, today), doc.text)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class ProfileEntityExtractor(StatelessComponent):
-    """Add diploma, experience_years and experience_kind entities to each message."""
+    """Add the candidate's profile entities to each message (after SpacyNLP)."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Append the profile entities to those of the other extractors."""
         for message in messages:
-            entities = list(message.get(ENTITIES) or []) + profile_entities(message.get(TEXT) or "")
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None:
+                continue
+            entities = list(message.get(ENTITIES) or []) + profile_entities(doc)
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
