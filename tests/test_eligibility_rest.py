@@ -14,7 +14,7 @@ CASES = {c["id"]: c for name in ("cases.yml", "heldout.yml")
 SAYS = {
     "likely": "vous remplissez a priori les conditions",
     "derogation_possible": "une dérogation est a priori envisageable",
-    "derogation_to_discuss": "une dérogation est à examiner",
+    "derogation_to_discuss": "une dérogation est a priori à examiner",
     "missing_experience": "pas encore : il faut",
     "missing_diploma": "D'après vos réponses, pas encore :",
     "outside_field": "ne semble pas relever des domaines",
@@ -23,7 +23,7 @@ SAYS = {
 PICKED = ["licence-en-cours-5-ans", "licence-dix-huit-mois-foyer", "licence-2-cdd-2-benevolat-somme-4",
           "bac-animatrice-benevole-7-ans", "diplome-educateur-sportif-4-ans", "bts-7-ans-salariee-1msg",
           "master-corrige-licence-4-ans", "licence-banque-10-ans", "bts-7-ans-salariee-tours",
-          "cap-4-ans-tours", "licence-banque-5-ans-tours", "vague-diplome-jsp"]
+          "dees-10-ans-foyer-tours", "deass-2-ans-tours", "vague-diplome-jsp"]
 
 
 @pytest.mark.parametrize("case_id", PICKED)

@@ -190,3 +190,20 @@ def test_only_messages_with_sentence_features_go_to_the_logistic_regression():
     assert not has_sentence_features(message(Features(sparse, "sentence", "intent", "cv")))
     assert has_sentence_features(message(Features(sparse, "sentence", "text", "cv")))
     assert has_sentence_features(message(Features(np.ones((1, 3)), "sentence", "text", "spacy")))
+
+
+@pytest.mark.parametrize("intent, entities, expected", [
+    ("nlu_fallback", [{"entity": "diploma", "value": "licence"}], "inform"),
+    ("nlu_fallback", [{"entity": "experience_years", "value": 1.5}], "inform"),
+    ("out_of_scope", [{"entity": "diploma", "value": "master"}], "out_of_scope"),
+    ("out_of_scope", [{"entity": "diploma", "value": "licence"}, {"entity": "experience_years", "value": 1.5}],
+     "inform"),
+    ("nlu_fallback", [{"entity": "funding_route", "value": "cpf"}], "nlu_fallback"),
+    ("ask_cost", [{"entity": "diploma", "value": "licence"}], "ask_cost"),
+])
+def test_an_unsure_message_describing_the_candidate_is_inform(intent, entities, expected):
+    from bot.nlu.profile_entities import ProfileMeansInform
+
+    message = Message(data={"text": "x", "intent": {"name": intent, "confidence": 0.3}, "entities": entities})
+    [message] = ProfileMeansInform().process([message])
+    assert message.get("intent")["name"] == expected

@@ -138,10 +138,11 @@ def test_eligibility_in_one_message(assistant):
 def test_eligibility_questions_then_outcome(assistant):
     replies = conversation(assistant, ["je voudrais vérifier mon éligibilité", "un BTS",
                                        "7 ans", "salariée dans un centre social"])
-    assert "Quel est votre diplôme le plus élevé" in replies[0]
+    assert "Quel est le diplôme le plus élevé que vous avez obtenu" in replies[0]
     assert "Combien d'années d'expérience" in replies[1]
     assert "surtout professionnelle" in replies[2]
-    assert "est envisageable à partir de 6 ans" in replies[3] and "c'est votre cas" in replies[3]
+    assert "une dérogation est a priori envisageable" in replies[3]
+    assert "✔ Expérience : 7 an(s) sur les 6 de la dérogation" in replies[3]
 
 
 def test_follow_up_questions_keep_their_context(assistant):

@@ -16,10 +16,12 @@ from typing import Any, Dict, List, Optional
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START,
-                                       ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE, EXTRACTOR, TEXT)
+                                       ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE, EXTRACTOR, INTENT,
+                                       TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from spacy.tokens import Doc
 
+from bot.nlu.keys import TRUNCATED
 from bot.nlu.profile_reader import Profile, reader
 from bot.nlu.stateless import StatelessComponent
 
@@ -69,4 +71,29 @@ class ProfileEntityExtractor(StatelessComponent):
                 continue
             entities = list(message.get(ENTITIES) or []) + profile_entities(doc)
             message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+
+# A message that says the candidate's diploma or experience is about the pre-check, even when
+# the classifier was unsure: better the pre-check than "I can only answer about…".
+PROFILE_ENTITIES = {"diploma", "diploma_unfinished", "experience_years"}
+UNSURE = {"nlu_fallback"}
+# A message found off-topic is re-labelled only when it states years of experience: "combien
+# coûte le master de droit du Cnam ?" stays off-topic.
+OFF_TOPIC = {"out_of_scope"}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ProfileMeansInform(StatelessComponent):
+    """After FallbackClassifier: an unsure message carrying a profile becomes `inform`."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Re-label unsure messages that describe the candidate."""
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            found = {e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES) or []}
+            profile = (intent.get("name") in UNSURE and found & PROFILE_ENTITIES
+                       or intent.get("name") in OFF_TOPIC and "experience_years" in found)
+            if profile and not message.get(TRUNCATED):
+                message.set(INTENT, {"name": "inform", "confidence": intent.get("confidence")}, add_to_output=True)
         return messages

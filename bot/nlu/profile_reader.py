@@ -192,6 +192,9 @@ class Reader:
                 if not any(o is not span and o.start <= span.start and span.end <= o.end and len(o) > len(span)
                            for _, o in found)]
         statuses = {clause.doc.vocab.strings[m] for m, _, _ in self.status(clause)}
+        plains = {t._.plain for t in clause}
+        if plains & words.ASKING and not plains & words.FIRST_PERSON:
+            return [], False  # a question about a diploma, not about the candidate's
         mentions, denied = [], False
         for name, span in kept:
             if name.startswith("partial:"):

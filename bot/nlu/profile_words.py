@@ -69,6 +69,12 @@ EXPERIENCE = {
     "responsable", "coordination", "encadrement", "animation", "intervention", "accompagnement",
 }
 
+# A clause that asks about a diploma without speaking of oneself ("combien coûte le master de
+# droit du Cnam ?") says nothing of the candidate's.
+ASKING = {"combien", "quel", "quelle", "quels", "quelles", "coute", "coutent", "prix", "tarif", "cout",
+          "pourquoi", "comment", "quand"}
+FIRST_PERSON = {"je", "j'", "j", "mon", "ma", "mes", "moi", "m'", "jai", "jsuis", "perso"}
+
 # Before a job's name: the job is meant, not the diploma ("je travaille comme EJE").
 AS_JOB = {"comme", "que", "suis", "es", "est", "poste", "fonction"}
 
