@@ -72,8 +72,10 @@ pytest: $(MODEL) $(KB_DB)
 
 test: validate test-stories pytest
 
+# The unit tier on every core (pytest-xdist); the integration tier shares one running assistant,
+# so `make test` runs in one process.
 test-fast: $(STAMP)
-	$(PYTEST) -q -m "not integration" tests
+	$(PYTEST) -q -n auto -m "not integration" tests
 
 # Speed and memory against a floor (bare Rasa: default recipe with spaCy, three intents, an
 # action server), in one run; writes $(VAR_DIR)/bench.json.

@@ -147,7 +147,7 @@ WORDS = ["licence", "master", "BTS", "bac", "DEES", "pas", "de", "ai", "j'", "un
          "mois", "depuis", "2015", "3", "dix-huit", "et", "demi", "bénévole", "salariée", "CDD", "association",
          "banque", "non", "fini", "validé", "presque", "plus", ",", ".", "je", "suis", "aucune", "expérience"]
 MESSAGES = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=8)), max_size=25).map(" ".join)
-FAST = settings(max_examples=150, deadline=None, derandomize=True,
+FAST = settings(max_examples=100, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -175,3 +175,11 @@ def test_a_negated_or_unfinished_diploma_never_counts(read, diploma, template):
     held = read(template.format(diploma)).obtained()
     assert held is None or not held.diploma.qualifies
     assert held is None or held.status == OBTAINED
+
+
+@pytest.mark.parametrize("text", [
+    "combien coûte le master de droit du Cnam ?", "je cherche un master en informatique au Cnam",
+    "vous proposez un BTS gestion de la PME ?", "le master droit social du Cnam est-il en alternance ?",
+])
+def test_a_diploma_asked_about_or_wanted_is_not_held(read, text):
+    assert read(text).obtained() is None

@@ -193,7 +193,8 @@ class Reader:
                            for _, o in found)]
         statuses = {clause.doc.vocab.strings[m] for m, _, _ in self.status(clause)}
         plains = {t._.plain for t in clause}
-        if plains & words.ASKING and not plains & words.FIRST_PERSON:
+        question = clause.end < len(clause.doc) and clause.doc[clause.end].text == "?"
+        if (question or plains & words.ASKING) and not plains & words.FIRST_PERSON and len(clause.doc) > 4:
             return [], False  # a question about a diploma, not about the candidate's
         mentions, denied = [], False
         for name, span in kept:
@@ -203,6 +204,9 @@ class Reader:
                 diploma, status = self.by_id[name], OBTAINED  # "pas de diplôme" holds its negation
             else:
                 diploma, status = self.by_id[name], clause_status(statuses)
+            own = span.start > 0 and clause.doc[span.start - 1]._.plain in ("mon", "ma", "mes")
+            if words.WANTED in statuses and not own:
+                continue  # "je cherche un master": wanted, not held
             if status is None:
                 denied = True  # negated: "pas de licence", "sans bac+3", "j'ai pas le bac"
                 continue

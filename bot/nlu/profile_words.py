@@ -12,7 +12,7 @@ INSIDE, OUTSIDE = "inside", "outside"
 CLAUSE_WORDS = {"et", "mais", "puis", "ensuite", "sinon", "apres"}
 
 # Status of a diploma named in the same clause (Matcher patterns; labels are the statuses).
-NEGATED, DIPLOMA_CUE = "negated", "diploma_cue"
+NEGATED, DIPLOMA_CUE, WANTED = "negated", "diploma_cue", "wanted"
 _COMPLETE = ["finir", "terminer", "achever", "boucler"]
 _PASS = ["valider", "obtenir", "avoir", "décrocher"]
 STATUS_PATTERNS = {
@@ -40,6 +40,12 @@ STATUS_PATTERNS = {
     ],
     NEGATED: [
         [{"LOWER": {"IN": ["pas", "sans", "aucun", "aucune", "ni", "jamais"]}}],
+    ],
+    # "je cherche un master", "vous proposez un BTS ?": a diploma wanted or offered, not held.
+    WANTED: [
+        [{"LEMMA": {"IN": ["chercher", "rechercher", "vouloir", "souhaiter", "envisager", "viser", "proposer",
+                           "intéresser", "offrir", "existe", "exister"]}}],
+        [{"_": {"plain": {"REGEX": r"^((re)?cherch|propos|souhait|envisag|interess)"}}}],
     ],
     DIPLOMA_CUE: [
         [{"LEMMA": "avoir", "POS": "VERB"}],
