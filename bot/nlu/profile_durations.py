@@ -7,6 +7,7 @@ It is experience when the nearest context word in its clause says work or engage
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from typing import Iterable, Optional
 
@@ -59,10 +60,8 @@ def number(tokens: Iterable[Token]) -> Optional[float]:
     text = " ".join(t.text for t in tokens).strip()
     if not text:
         return None
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        pass
+    if re.fullmatch(r"\d{1,6}([.,]\d{1,3})?", text):
+        return float(text.replace(",", "."))  # digits only: float() would also read "nan", "1e9"
     try:
         return float(text2num(plain(text), "fr"))
     except ValueError:
