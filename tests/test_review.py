@@ -215,8 +215,8 @@ def test_cli_lists_exports_resolves_and_purges(log_url, tmp_path, capsys):
     assert review_cli(["export", "--format", "csv", "--output", str(output)]) == 0
     content = output.read_bytes()
     assert content.startswith("\ufeff".encode("utf-8"))
-    [row] = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
-    assert (row["text"], row["status"]) == ("où est le parking ?", "resolved")
+    [row] = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert (row["question"], row["statut"]) == ("où est le parking ?", "resolved")  # as the web export
     assert review_cli(["export", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["text"] == "où est le parking ?"
     assert review_cli(["purge", "--days", "1"]) == 0 and len(logged(log_url)) == 1
@@ -322,6 +322,7 @@ def call(url, method="GET", token=None, body=None, cookie=None):
     ("/review/api/conversations/x", "DELETE"), ("/review/action", "POST"),
 ])
 def test_every_route_refuses_without_the_token(review_server, path, method):
+    # A wrong token each (8) and one wrong login below: under the server's limit of 10 a minute.
     base, _, _ = review_server
     assert call(base + path, method, body={} if method == "POST" else None)[0] == 401
     assert call(base + path, method, token="wrong", body={} if method == "POST" else None)[0] == 401
@@ -364,7 +365,7 @@ def test_login_form_sets_a_cookie(review_server):
         code, set_cookie = error.code, error.headers["Set-Cookie"]
     assert code == 303
     assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie
-    assert "Path=/review" in set_cookie
+    assert "Path=/review" in set_cookie and "Secure" not in set_cookie  # plain HTTP here
     cookie = set_cookie.split(";")[0]
     assert call(base + "/review", cookie=cookie)[0] == 200
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -447,18 +448,24 @@ def test_the_page_buttons_mark_questions_and_go_back_to_the_filtered_page(review
         def redirect_request(self, *args, **kwargs):
             return None
 
-    def press(referer):
-        request = urllib.request.Request(base + "/review/action", method="POST",
+    def press(query):
+        # The page sends no Referer (Referrer-Policy: no-referrer): its form's action keeps the filters.
+        request = urllib.request.Request(base + "/review/action" + query, method="POST",
                                          data=f"ids={ids['weather']}&action=ignored".encode(),
-                                         headers={"Authorization": f"Bearer {TOKEN}", "Referer": referer})
+                                         headers={"Authorization": f"Bearer {TOKEN}",
+                                                  "Referer": "https://elsewhere.example/review?x=1"})
         try:
             urllib.request.build_opener(NoRedirect).open(request, timeout=10)
             raise AssertionError("expected a redirection")
         except urllib.error.HTTPError as error:
             return error.code, error.headers["Location"]
 
-    assert press(base + "/review?reason=out_of_scope") == (303, "/review?reason=out_of_scope")
-    assert press("https://elsewhere.example/review?x=1") == (303, "/review")
+    page = call(base + "/review?reason=out_of_scope&status=", token=TOKEN)[1].decode()
+    assert '<form method="post" action="/review/action?reason=out_of_scope">' in page
+    assert press("?reason=out_of_scope") == (303, "/review?reason=out_of_scope")
+    assert press("") == (303, "/review")
+    assert press("?reason=nonsense") == (303, "/review")
+    assert press("?next=https://elsewhere.example/&since=2026-01-02") == (303, "/review?since=2026-01-02")
     items = {i["id"]: i for i in json.loads(call(base + "/review/api/unanswered", token=TOKEN)[1])["items"]}
     assert items[ids["weather"]]["status"] == "ignored"
 
@@ -466,7 +473,8 @@ def test_the_page_buttons_mark_questions_and_go_back_to_the_filtered_page(review
 def test_the_csv_export_survives_control_characters():
     from bot.web.review_data import csv_export
 
-    row = {"id": 1, "created_at": "2026-12-01T10:00:00Z", "conversation": "c", "text": "a\x00b\x1bc\td",
-           "reason": "fallback", "status": "new", "intents": [], "reply": "ok\r\nfin", "entry": None}
-    parsed = list(csv.reader(io.StringIO(csv_export([row]).decode("utf-8-sig")), delimiter=";"))
-    assert parsed[1][3] == "a b c\td" and parsed[1][7] == "ok\r\nfin"
+    row = {"id": 1, "created_at": "2026-12-01T10:00:00Z", "conversation": "c", "text": "a\x00b\x1bc\td\ud800",
+           "reason": "fallback", "status": "new", "intents": [{"name": "x", "confidence": None}],
+           "reply": "ok\r\nfin\x85", "entry": None}
+    parsed = list(csv.reader(io.StringIO(csv_export([row]).decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert parsed[1][3] == "abc\td" and parsed[1][6] == "x" and parsed[1][7] == "ok\nfin"

@@ -64,6 +64,10 @@ def test_the_web_app_serves_the_page_the_widget_and_the_review_sub_application(k
             assert page.status == 200 and page.content_type == "text/html"
             assert all(str(escape(value)) in text for value in values.values())
             assert "Manager d'organismes" in html.unescape(text) and "{{" not in text
+            # Under a policy without 'unsafe-inline' (tests/test_web_security.py): no inline style.
+            assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"] and "<style" not in text
+            assert '<link rel="stylesheet" href="/static/programme.css">' in text
+            assert (await client.get("/static/programme.css")).content_type == "text/css"
             assert (await client.get("/widget/widget.js")).status == 200
             assert (await client.get("/widget/index.html")).status == 404  # a template, not a static file
             assert (await client.get("/health")).status == 200

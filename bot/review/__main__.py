@@ -10,8 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
 from typing import Any, TextIO
 
@@ -25,19 +23,19 @@ from bot import db
 from bot.handoff import store as handoff_store
 from bot.review import promote, store
 from bot.settings import ROOT, Settings, SettingsError
+from bot.web import review_data
 
 # Where adopted examples go: training data, reviewed and committed like any other.
 ADOPTED = ROOT / "data" / "nlu" / "promoted.yml"
 
 
 def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
-    """The log as JSON, or as CSV with ";" (intents as JSON in one column)."""
+    """The log as the review page exports it: JSON, or CSV with ";" (the same writer, which
+    removes control characters and neutralises would-be formulas)."""
     if fmt == "json":
-        json.dump(rows, out, ensure_ascii=False, indent=1)
-        return
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"], delimiter=";")
-    writer.writeheader()
-    writer.writerows({**row, "intents": json.dumps(row["intents"], ensure_ascii=False)} for row in rows)
+        out.write(review_data.json_export(rows) + "\n")
+    else:
+        review_data.write_csv(rows, out)
 
 
 def forget_everywhere(settings: Settings, conversation: str) -> str:
@@ -99,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             for row in rows:
                 print(f"#{row['id']}  {row['created_at']}  {row['reason']:17} {row['status']:9} {row['text'][:80]}")
         elif args.command == "export":
-            with store.session(settings.review_db_url) as session:
-                rows = store.entries(session=session, limit=1_000_000)
+            rows = review_data.entries(settings, store.Filters(), review_data.EXPORT_LIMIT)
             if args.output:
                 # A CSV file gets a BOM so that a spreadsheet reads it as UTF-8.
                 encoding = "utf-8-sig" if args.format == "csv" else "utf-8"

@@ -44,12 +44,13 @@ def record(*, session: Session, item: Entry) -> int:
     """Add a row (in the caller's transaction); return its id."""
     if item.reason not in REASONS:
         raise ValueError(f"unknown reason {item.reason!r}")
-    text = (item.text or "")[:MAX_TEXT]
+    # NUL is refused by PostgreSQL text columns; nothing a visitor means by it is lost.
+    text = (item.text or "").replace("\x00", "")[:MAX_TEXT]
     row = LoggedQuestion(
         conversation=pseudonym(item.sender_id), text=text, normalised=group_key(text),
         intents=[{"name": i.get("name"), "confidence": round(float(i.get("confidence") or 0), 4)}
                  for i in item.intents[:3]],
-        reply=(item.reply or "")[:MAX_TEXT], reason=item.reason, entry=item.entry,
+        reply=(item.reply or "").replace("\x00", "")[:MAX_TEXT], reason=item.reason, entry=item.entry,
     )
     session.add(row)
     session.flush()

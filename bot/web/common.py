@@ -1,4 +1,5 @@
-"""What the web app's parts share: their application keys and the Jinja2 templates."""
+"""What the web app's parts share: their application keys, where the review feature is mounted,
+the Jinja2 templates and the static files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from bot.settings import Settings
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+# Stylesheets of the pages, served at /static/: no page has inline styles or scripts (see security.py).
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+REVIEW_PREFIX = "/review"
 SETTINGS = web.AppKey("settings", Settings)
 TEMPLATES = web.AppKey("templates", Environment)
 

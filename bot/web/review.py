@@ -3,6 +3,7 @@ REVIEW_TOKEN, its pages rendered from templates/review.html and templates/login.
 
     GET  /review                         the page (filters, groups, dashboard)
     POST /review/login                   token form -> session cookie
+    10 wrong tokens a minute from one address (form, header or cookie): then 429 for a while
     POST /review/action                  the page's buttons
     the JSON API and exports             bot/web/review_api.py
 """
@@ -11,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import hmac
 from typing import Awaitable, Callable, Optional
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from aiohttp import web
 from jinja2 import Environment
 
+from bot.review import store
 from bot.settings import Settings
 from bot.web import review_api, review_data
 from bot.web.common import SETTINGS, TEMPLATES, environment
 from bot.web.review_api import filters_of, settings_of
+from bot.web.security import AuthFailures
 
 COOKIE = "review_token"
 MAX_BODY = 64 * 1024
@@ -30,6 +33,7 @@ REASON_LABELS = {"fallback": "non compris", "ambiguity": "ambigu", "low_confiden
 STATUS_LABELS = {"new": "nouveau", "resolved": "résolu", "ignored": "ignoré", "promoted": "promu"}
 MARKS = ("resolved", "ignored", "new")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+AUTH_FAILURES = web.AppKey("auth_failures", AuthFailures)
 
 
 def root_of(request: web.Request) -> str:
@@ -37,50 +41,97 @@ def root_of(request: web.Request) -> str:
     return str(request.app.router["page"].url_for())
 
 
-def _authorised(request: web.Request, token: Optional[str]) -> bool:
+def _credential(request: web.Request) -> Optional[str]:
+    """The token the client sent (Bearer header, else the cookie); None when it sent none."""
+    header = request.headers.get("Authorization", "")
+    return header[7:] if header.startswith("Bearer ") else request.cookies.get(COOKIE)
+
+
+def _right(given: str, token: Optional[str]) -> bool:
+    """Whether the token sent is REVIEW_TOKEN (never when the page is disabled)."""
     if not token:
         return False
-    header = request.headers.get("Authorization", "")
-    given = header[7:] if header.startswith("Bearer ") else request.cookies.get(COOKIE, "")
     return hmac.compare_digest(given.encode(), token.encode())
 
 
-def _login_page(request: web.Request, failed: bool = False) -> web.Response:
+def _wants_json(request: web.Request) -> bool:
+    return request.path[len(root_of(request)):].startswith(("/api", "/export"))
+
+
+def _refused(request: web.Request, failed: bool = False, retry_after: int = 0) -> web.Response:
+    """401 (no token, or a wrong one) or 429 (too many wrong ones): JSON for the API and the
+    exports, the login page otherwise."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else {"WWW-Authenticate": "Bearer"}
+    status = 429 if retry_after else 401
+    if _wants_json(request):
+        error = (f"trop de tentatives : réessayez dans {retry_after} secondes" if retry_after
+                 else "authentification requise")
+        return web.json_response({"error": error}, status=status, headers=headers)
     html = request.config_dict[TEMPLATES].get_template("login.html").render(
-        root=root_of(request), disabled=settings_of(request).review_token is None, failed=failed)
-    return web.Response(status=401, content_type="text/html", text=html)
+        root=root_of(request), disabled=settings_of(request).review_token is None, failed=failed,
+        retry_after=retry_after)
+    return web.Response(status=status, content_type="text/html", text=html,
+                        headers=headers if retry_after else None)
 
 
 @web.middleware
 async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every route of the sub-application needs the token (header or cookie), except the login form."""
-    if request.match_info.route.name == "login" or _authorised(request, settings_of(request).review_token):
+    """Every route of the sub-application needs the token (header or cookie), except the login
+    form. Wrong tokens count as failed logins (AuthFailures): past the limit, even the right one
+    is refused until the minute has passed, so that guessing through the API is no faster."""
+    if request.match_info.route.name == "login":
         return await handler(request)
-    if request.path[len(root_of(request)):].startswith(("/api", "/export")):
-        return web.json_response({"error": "authentification requise"}, status=401,
-                                 headers={"WWW-Authenticate": "Bearer"})
-    return _login_page(request)
+    token, given = settings_of(request).review_token, _credential(request)
+    if given is None or not token:
+        return _refused(request)
+    failures = request.app[AUTH_FAILURES]
+    retry_after = failures.wait(request.remote)
+    if retry_after:
+        return _refused(request, retry_after=retry_after)
+    if _right(given, token):
+        return await handler(request)
+    failures.fail(request.remote)
+    return _refused(request, failed=True)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    """The token form: a right token becomes a cookie restricted to /review."""
+    """The token form: a right token becomes a cookie restricted to /review, Secure when the
+    page is served over HTTPS. Past 10 wrong tokens a minute from one address: 429."""
+    failures = request.app[AUTH_FAILURES]
+    retry_after = failures.wait(request.remote)
+    if retry_after:
+        return _refused(request, retry_after=retry_after)
     form = await request.post()
     token = settings_of(request).review_token
     given = str(form.get("token", ""))
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
-        return _login_page(request, failed=True)
+    if not _right(given, token):
+        if token:
+            failures.fail(request.remote)
+        return _refused(request, failed=True)
     root = root_of(request)
     response = web.HTTPSeeOther(root)
-    response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", path=root)
+    # request.secure: HTTPS to this process. Behind a proxy ending TLS the cookie is not marked
+    # Secure: X-Forwarded-Proto is not trusted, as no setting says which proxy may send it.
+    response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", path=root,
+                        secure=True if request.secure else None)
     return response
 
 
+def _query(filters: store.Filters) -> str:
+    """The filters as a query string (the page's links and its buttons' form keep them)."""
+    return urlencode([(k, str(v)) for k, v in (("reason", filters.reason), ("status", filters.status),
+                                               ("since", filters.since), ("until", filters.until)) if v])
+
+
 def _back(request: web.Request) -> str:
-    """The page the form was sent from (keeping its filters), never another site's."""
-    root, referer = root_of(request), urlsplit(request.headers.get("Referer", ""))
-    if referer.netloc == request.host and referer.path == root and referer.query:
-        return f"{root}?{referer.query}"
-    return root
+    """The page the buttons were pressed on, with its filters (sent in the form's action, as the
+    page sends no Referer); always this page, whatever the query holds."""
+    root = root_of(request)
+    try:
+        query = _query(filters_of(request))
+    except web.HTTPBadRequest:
+        query = ""
+    return f"{root}?{query}" if query else root
 
 
 async def page_action(request: web.Request) -> web.StreamResponse:
@@ -99,8 +150,7 @@ async def page(request: web.Request) -> web.Response:
     """The review page: dashboard, filters, groups of similar questions."""
     filters = filters_of(request)
     data = await asyncio.to_thread(review_data.page_data, settings_of(request), filters)
-    query = urlencode([(k, str(v)) for k, v in (("reason", filters.reason), ("status", filters.status),
-                                                ("since", filters.since), ("until", filters.until)) if v])
+    query = _query(filters)
     html = request.config_dict[TEMPLATES].get_template("review.html").render(
         root=root_of(request), filters=filters, query=query, days=review_data.DASHBOARD_DAYS,
         reason_labels=REASON_LABELS, status_labels=STATUS_LABELS, **data)
@@ -112,6 +162,7 @@ def create_review_app(settings: Settings, templates: Optional[Environment] = Non
     app = web.Application(middlewares=[require_token], client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[TEMPLATES] = templates or environment()
+    app[AUTH_FAILURES] = AuthFailures()
 
     async def purge_old_rows(_app: web.Application) -> None:
         await asyncio.to_thread(review_data.purge, settings)

@@ -5,7 +5,8 @@
     POST /review/api/status              {"ids": [...], "status": "resolved"|"ignored"|"new"}
     POST /review/api/promote             {"id": 1, "intent": "ask_cost"}
     DELETE /review/api/conversations/ID  forget one conversation
-    GET  /review/export.csv | export.json
+    GET  /review/export.csv | export.json   the filtered log, as the command line exports it
+                                         (review_data.write_csv, json_export)
 """
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ from bot.review.models import REASONS, STATUSES
 from bot.settings import Settings
 from bot.web import review_data
 from bot.web.common import SETTINGS
-
-EXPORT_LIMIT = 1_000_000
+from bot.web.review_data import EXPORT_LIMIT
 
 
 def settings_of(request: web.Request) -> Settings:
@@ -109,7 +109,7 @@ async def api_forget(request: web.Request) -> web.Response:
 
 
 async def export_csv(request: web.Request) -> web.Response:
-    """The filtered log as a CSV file."""
+    """The filtered log as a CSV file: control characters removed, would-be formulas neutralised."""
     rows = await asyncio.to_thread(review_data.entries, settings_of(request), filters_of(request), EXPORT_LIMIT)
     body = await asyncio.to_thread(review_data.csv_export, rows)
     return web.Response(body=body, content_type="text/csv", charset="utf-8",
@@ -117,9 +117,11 @@ async def export_csv(request: web.Request) -> web.Response:
 
 
 async def export_json(request: web.Request) -> web.Response:
-    """The filtered log as a JSON file."""
+    """The filtered log as a JSON file, control characters escaped."""
     rows = await asyncio.to_thread(review_data.entries, settings_of(request), filters_of(request), EXPORT_LIMIT)
-    return web.json_response(rows, headers={"Content-Disposition": 'attachment; filename="questions.json"'})
+    body = await asyncio.to_thread(review_data.json_export, rows)
+    return web.Response(text=body, content_type="application/json", charset="utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="questions.json"'})
 
 
 def routes() -> list[web.RouteDef]:
