@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings
 from tests.conftest import Inbox, free_port
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -29,6 +29,9 @@ class Running:
     actions_port: int
     log: Path
     web_port: int = 0
+    # Reserved for a test page served from another origin than the programme page's, and
+    # allowed in CORS_ORIGINS besides the defaults (tests/test_socketio_browser.py).
+    page_port: int = 0
 
     def ask(self, text, sender=None):
         body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
@@ -58,8 +61,13 @@ def assistant(tmp_path_factory, kb_url, inbox):
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
     var = tmp_path_factory.mktemp("var")
-    bot_port, actions_port, web_port = free_port(), free_port(), free_port()
+    bot_port, actions_port, web_port, page_port = free_port(), free_port(), free_port(), free_port()
+    # The origins the assistant allows anyway (CORS_ORIGINS if set, else the programme page's),
+    # and the test page's.
+    origins = Settings.from_env({"WEB_PORT": str(web_port),
+                                 "CORS_ORIGINS": os.environ.get("CORS_ORIGINS", "")}).cors_origins
     env = {**os.environ, "VAR_DIR": str(var), "KNOWLEDGE_DB_URL": kb_url,
+           "CORS_ORIGINS": ",".join([*origins, f"http://127.0.0.1:{page_port}"]),
            "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port),
            "WEB_PORT": str(web_port), "REVIEW_TOKEN": REVIEW_TOKEN,
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
@@ -74,7 +82,7 @@ def assistant(tmp_path_factory, kb_url, inbox):
             process.kill()
             pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.5)
-    running = Running(process, bot_port, actions_port, log, web_port)
+    running = Running(process, bot_port, actions_port, log, web_port, page_port)
     yield running
     if process.poll() is None:
         process.kill()

@@ -100,6 +100,11 @@ OVERRIDDEN: Dict[str, Pin] = {
     "rasa.core.channels.socketio.SocketIOInput.blueprint": Pin(
         "1246d69fa05c3b1f",
         "RestrictedSocketIOInput.blueprint: still sets self.sio, an AsyncServer, with its CORS list"),
+    # Not overridden, but channels.leave_path_to_engineio rewrites the Sanic-Cors resources it sets.
+    "rasa.server.configure_cors": Pin(
+        "4eb39526bd4aa4a9",
+        "channels.leave_path_to_engineio: still Sanic-Cors (app.ctx.sanic_cors.resources) for `/*`, "
+        "so that only engine.io answers CORS on the socket.io path (tests/test_socketio_browser.py)"),
     # bot/server/action_guard.py ActionGuardInput.
     f"{_CHANNEL}.name": Pin("4fa673a04e46cfe5", "ActionGuardInput.name: the channel's name"),
     f"{_CHANNEL}.blueprint": Pin("10176cdf0a50f6bf", "ActionGuardInput.blueprint: same argument and return"),
