@@ -21,7 +21,7 @@ KB_FILES := $(wildcard knowledge/data/*.yml) $(wildcard knowledge/*.py)
 PYTEST  := SQLALCHEMY_WARN_20=1 $(PY) -m pytest
 
 .PHONY: help setup knowledge train run test test-fast validate pytest test-stories handoff-resend \
-        eval-nlu bench adopt-promoted clean
+        eval-nlu bench adopt-promoted backup restore soak clean
 
 help:
 	@echo "make run        set up, build the knowledge base, train if needed, start the assistant"
@@ -95,8 +95,25 @@ handoff-resend: $(STAMP)
 adopt-promoted: $(STAMP)
 	$(PY) -m bot.review adopt
 
+# The stores (SQLite's online backup: safe while the assistant runs) and promoted.yml, into
+# $(VAR_DIR)/backups/backup-<UTC time>/ with a manifest; PostgreSQL stores are left to pg_dump.
+backup: $(STAMP)
+	$(PY) -m bot.backup backup
+
+# Stop the assistant first. make restore FROM=$(VAR_DIR)/backups/backup-... [FORCE=1]: checks the
+# backup against its manifest; a store holding rows is replaced only with FORCE=1.
+restore: $(STAMP)
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=$(VAR_DIR)/backups/backup-YYYYMMDD-HHMMSS [FORCE=1]"; exit 2; }
+	$(PY) -m bot.backup restore --from "$(FROM)" $(if $(FORCE),--force)
+
+# Five visitors for MINUTES (30) against `python -m bot` with a temporary VAR_DIR: memory
+# growth per process, errors, handoffs, file growth; writes $(VAR_DIR)/soak.json. Not in `make test`.
+MINUTES ?= 30
+soak: $(MODEL) $(KB_DB)
+	$(PY) -m bot.tools.soak --minutes $(MINUTES) --output $(VAR_DIR)/soak.json
+
 # Build outputs only: the databases under $(VAR_DIR) (handoff requests, review log,
 # conversations) are never deleted here.
 clean:
 	rm -rf models results .pytest_cache $(VAR_DIR)/endpoints.yml $(VAR_DIR)/bench.json \
-	  $(VAR_DIR)/eval-nlu.json $(VAR_DIR)/results
+	  $(VAR_DIR)/eval-nlu.json $(VAR_DIR)/soak.json $(VAR_DIR)/results

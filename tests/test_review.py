@@ -471,7 +471,7 @@ def test_the_page_buttons_mark_questions_and_go_back_to_the_filtered_page(review
 
 
 def test_the_csv_export_survives_control_characters():
-    from bot.web.review_data import csv_export
+    from bot.review.export import csv_export
 
     row = {"id": 1, "created_at": "2026-12-01T10:00:00Z", "conversation": "c", "text": "a\x00b\x1bc\td\ud800",
            "reason": "fallback", "status": "new", "intents": [{"name": "x", "confidence": None}],

@@ -23,7 +23,7 @@ from bot.review.models import LoggedQuestion
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.common import TEMPLATE_DIR
-from bot.web.review_data import CSV_HEADER
+from bot.review.export import CSV_HEADER
 from bot.web.security import AuthFailures, origin
 from bot.web.site import WIDGET_DIR
 
@@ -357,8 +357,9 @@ def check_json(content: str, ids: dict[int, int]) -> None:
     rows = {row["id"]: row for row in json.loads(content)}
     assert len(rows) == len(ids) + 1
     for row_id, n in ids.items():
-        assert rows[row_id]["text"] == HOSTILE[n][:store.MAX_TEXT]
-        assert rows[row_id]["reply"] == HOSTILE[-1 - n][:store.MAX_TEXT]
+        # The log keeps everything but NUL, which PostgreSQL refuses (bot/review/store.py).
+        assert rows[row_id]["text"] == HOSTILE[n].replace("\x00", "")[:store.MAX_TEXT]
+        assert rows[row_id]["reply"] == HOSTILE[-1 - n].replace("\x00", "")[:store.MAX_TEXT]
         assert rows[row_id]["intents"] == [{"name": HOSTILE[n][:50], "confidence": 0.5}]
 
 

@@ -23,7 +23,7 @@ from bot import db
 from bot.handoff import store as handoff_store
 from bot.review import promote, store
 from bot.settings import ROOT, Settings, SettingsError
-from bot.web import review_data
+from bot.review import export as exports
 
 # Where adopted examples go: training data, reviewed and committed like any other.
 ADOPTED = ROOT / "data" / "nlu" / "promoted.yml"
@@ -33,9 +33,9 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
     """The log as the review page exports it: JSON, or CSV with ";" (the same writer, which
     removes control characters and neutralises would-be formulas)."""
     if fmt == "json":
-        out.write(review_data.json_export(rows) + "\n")
+        out.write(exports.json_export(rows) + "\n")
     else:
-        review_data.write_csv(rows, out)
+        exports.write_csv(rows, out)
 
 
 def forget_everywhere(settings: Settings, conversation: str) -> str:
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             for row in rows:
                 print(f"#{row['id']}  {row['created_at']}  {row['reason']:17} {row['status']:9} {row['text'][:80]}")
         elif args.command == "export":
-            rows = review_data.entries(settings, store.Filters(), review_data.EXPORT_LIMIT)
+            with store.session(settings.review_db_url) as session:
+                rows = store.entries(session=session, limit=exports.EXPORT_LIMIT)
             if args.output:
                 # A CSV file gets a BOM so that a spreadsheet reads it as UTF-8.
                 encoding = "utf-8-sig" if args.format == "csv" else "utf-8"

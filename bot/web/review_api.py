@@ -6,7 +6,7 @@
     POST /review/api/promote             {"id": 1, "intent": "ask_cost"}
     DELETE /review/api/conversations/ID  forget one conversation
     GET  /review/export.csv | export.json   the filtered log, as the command line exports it
-                                         (review_data.write_csv, json_export)
+                                         (bot.review.export)
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.review.models import REASONS, STATUSES
 from bot.settings import Settings
 from bot.web import review_data
 from bot.web.common import SETTINGS
-from bot.web.review_data import EXPORT_LIMIT
+from bot.review.export import EXPORT_LIMIT, csv_export, json_export
 
 
 def settings_of(request: web.Request) -> Settings:
@@ -111,7 +111,7 @@ async def api_forget(request: web.Request) -> web.Response:
 async def export_csv(request: web.Request) -> web.Response:
     """The filtered log as a CSV file: control characters removed, would-be formulas neutralised."""
     rows = await asyncio.to_thread(review_data.entries, settings_of(request), filters_of(request), EXPORT_LIMIT)
-    body = await asyncio.to_thread(review_data.csv_export, rows)
+    body = await asyncio.to_thread(csv_export, rows)
     return web.Response(body=body, content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": 'attachment; filename="questions.csv"'})
 
@@ -119,7 +119,7 @@ async def export_csv(request: web.Request) -> web.Response:
 async def export_json(request: web.Request) -> web.Response:
     """The filtered log as a JSON file, control characters escaped."""
     rows = await asyncio.to_thread(review_data.entries, settings_of(request), filters_of(request), EXPORT_LIMIT)
-    body = await asyncio.to_thread(review_data.json_export, rows)
+    body = await asyncio.to_thread(json_export, rows)
     return web.Response(text=body, content_type="application/json", charset="utf-8",
                         headers={"Content-Disposition": 'attachment; filename="questions.json"'})
 
