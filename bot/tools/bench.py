@@ -182,20 +182,46 @@ def table(floor: dict[str, Any], ours: dict[str, Any], lean: dict[str, Any], tra
     return "\n".join(rows)
 
 
+# The forms level: this many visitors at once run the pre-check and the handoff form (and
+# questions) against the assistant alone, handoffs sent to an aiosmtpd server on loopback
+# (bot/tools/soak.py): errors, lost or duplicated handoff requests, latency.
+FORMS_VISITORS, FORMS_MINUTES = 50, 2.0
+
+
+def forms_level(output: Path) -> dict[str, Any]:
+    """Run the forms level with the soak's visitors; its report (see bot/tools/soak.py)."""
+    from bot.tools import soak
+
+    soak.main(["--visitors", str(FORMS_VISITORS), "--minutes", str(FORMS_MINUTES), "--think", "0",
+               "--output", str(output)])
+    report = json.loads(output.read_text("utf-8"))
+    return {"visitors": FORMS_VISITORS, "minutes": FORMS_MINUTES, "messages": report.get("messages"),
+            "errors": report.get("errors"), "handoffs": report.get("handoffs"),
+            "latency_ms": report.get("latency_ms")}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure the floor, the assistant and the lean reference; print the table, write var/bench.json."""
     parser = argparse.ArgumentParser(prog="python -m bot.tools.bench")
     parser.add_argument("--skip-training", action="store_true", help="do not time a full training")
     parser.add_argument("--output", type=Path, default=ROOT / "var" / "bench.json")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of each load level per server")
+    parser.add_argument("--forms-only", action="store_true", help="only the forms level (50 visitors)")
     args = parser.parse_args(argv)
+    if args.forms_only:
+        forms = forms_level(args.output.with_name("bench-forms.json"))
+        print(json.dumps(forms, indent=1, ensure_ascii=False))
+        handoffs = forms["handoffs"]
+        return 0 if forms["errors"] == 0 and not handoffs["lost"] and not handoffs["duplicates"] else 1
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         measured = measure([floor_server(folder), assistant_server(folder), lean_server(folder)], args.rounds)
         floor, ours, lean = measured["floor"], measured["assistant"], measured["lean"]
         training = None if args.skip_training else training_time(folder / "models")
+    forms = forms_level(args.output.with_name("bench-forms.json"))
     result = {"date": time.strftime("%Y-%m-%d"), "floor": floor, "assistant": ours, "lean": lean,
-              "ratios": ratios(ours, floor), "ratios_to_lean": ratios(ours, lean), "training_s": training}
+              "ratios": ratios(ours, floor), "ratios_to_lean": ratios(ours, lean), "training_s": training,
+              "forms": forms}
     print(table(floor, ours, lean, training))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=1), "utf-8")
