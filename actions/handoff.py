@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,14 +18,23 @@ from bot.handoff import mailer, service, store
 from bot.handoff.models import SENT
 from bot.settings import Settings
 from knowledge import eligibility
-from knowledge.queries import FactView
 
 HANDOFF_SLOTS = ("handoff_consent", "handoff_name", "handoff_email", "handoff_phone",
                  "handoff_question", "handoff_confirmed")
+# Emptied whenever the handoff ends (sent, declined, cancelled, given up): nothing typed is kept.
+RESET_SLOTS = HANDOFF_SLOTS + ("handoff_attempts", "handoff_offer_accepted")
 NO_PHONE = "none"
 MAX_NAME, MAX_QUESTION, TRANSCRIPT_LINES, TRANSCRIPT_LINE = 100, 1000, 20, 300
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+# Unreadable e-mail addresses before the form gives up and gives the CESTES address instead.
+MAX_ATTEMPTS = 2
+# Answers to the address question that are attempts at an address (a question interrupts).
+ATTEMPT_INTENTS = ("inform", "nlu_fallback", "out_of_scope", "deny")
+BUTTON_SLOTS = ("handoff_consent", "handoff_confirmed")
+_ADDRESS = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_EMAIL = re.compile(f"^{_ADDRESS}$")
+_EMAIL_IN_TEXT = re.compile(_ADDRESS)
 _PHONE = re.compile(r"^\+?[\d .()-]{8,20}$")
+_PHONE_IN_TEXT = re.compile(r"(?<![\w@.+-])\+?\d[\d .()-]{6,18}\d(?![\w@])")
 _MARKUP = re.compile(r"[<>{}\[\]\x00-\x1f\x7f]")
 
 
@@ -48,6 +57,28 @@ def valid_phone(value: Any) -> Optional[str]:
     text = value.strip() if isinstance(value, str) else ""
     digits = re.sub(r"\D", "", text)
     return text if _PHONE.match(text) and 8 <= len(digits) <= 15 else None
+
+
+def email_in(text: str) -> Optional[str]:
+    """The first well-formed address in a message ("mon mail c'est marie@exemple.fr"), or None."""
+    return next(filter(None, (valid_email(m.group(0)) for m in _EMAIL_IN_TEXT.finditer(text))), None)
+
+
+def phone_in(text: str) -> Optional[str]:
+    """The first phone number in a message ("appelez-moi au 06 12 34 56 78"), or None."""
+    return next(filter(None, (valid_phone(m.group(0)) for m in _PHONE_IN_TEXT.finditer(text))), None)
+
+
+def instead_of_a_button(tracker: Tracker) -> bool:
+    """The reply to the offer that started the form, or to its consent or confirmation question:
+    an address or a number typed there is kept (corrected, at the confirmation), and the
+    question asked again; consent itself is only ever a yes (the affirm intent)."""
+    return tracker.active_loop_name is None or tracker.get_slot("requested_slot") in BUTTON_SLOTS
+
+
+def gave_up(tracker: Tracker) -> bool:
+    """True once the address was unreadable twice."""
+    return (tracker.get_slot("handoff_attempts") or 0) >= MAX_ATTEMPTS and not tracker.get_slot("handoff_email")
 
 
 def transcript(events: List[Dict[str, Any]]) -> str:
@@ -77,29 +108,41 @@ def eligibility_answers(tracker: Tracker) -> Dict[str, Any]:
 
 
 class ValidateHandoffForm(FormValidationAction):
-    """Check each detail the candidate gives, and stop at once without consent."""
+    """Check each detail the candidate gives; stop at once without consent, and after two
+    unreadable addresses (the CESTES address is then given instead)."""
 
     def name(self) -> Text:
         return "validate_handoff_form"
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
-        """Nothing more is asked once consent is refused."""
-        if tracker.get_slot("handoff_consent") is False:
+        """Nothing more is asked once consent is refused, or the address given up."""
+        if tracker.get_slot("handoff_consent") is False or gave_up(tracker):
             return ["handoff_consent"]
         return domain_slots
 
     async def extract_handoff_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        """When the address is asked: a single word or anything with "@" is an attempt at an
-        address (checked below); a sentence classified as a question interrupts instead."""
-        if tracker.get_slot("requested_slot") != "handoff_email":
-            return {}
+        """Typed instead of a button, an address the message holds (then it is not asked).
+        When the address is asked: the address in a sentence, or a single word or anything
+        with "@" as an attempt (checked below); "stop" stops, a question interrupts."""
         text = (tracker.latest_message.get("text") or "").strip()
+        if instead_of_a_button(tracker):
+            found = email_in(text)
+            return {"handoff_email": found} if found else {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if "@" in text or " " not in text or intent in ("inform", "nlu_fallback", "out_of_scope"):
-            return {"handoff_email": text}
+        if tracker.get_slot("requested_slot") != "handoff_email" or intent == "stop":
+            return {}
+        if "@" in text or " " not in text or intent in ATTEMPT_INTENTS:
+            return {"handoff_email": email_in(text) or text}
         return {}
+
+    async def extract_handoff_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """Typed instead of a button, a phone number the message holds (then it is not asked);
+        when the number is asked, the slot's own mappings read the answer."""
+        phone = phone_in(tracker.latest_message.get("text") or "")
+        return {"handoff_phone": phone} if phone and instead_of_a_button(tracker) else {}
 
     def validate_handoff_name(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -111,18 +154,21 @@ class ValidateHandoffForm(FormValidationAction):
 
     def validate_handoff_email(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        """A well-formed address, or ask again politely."""
+        """A well-formed address; else ask again politely, once (then required_slots gives up)."""
         email = valid_email(value)
-        if email is None:
+        if email is not None:
+            return {"handoff_email": email}
+        attempts = (tracker.get_slot("handoff_attempts") or 0) + 1
+        if attempts < MAX_ATTEMPTS:
             dispatcher.utter_message(response="utter_invalid_email")
-        return {"handoff_email": email}
+        return {"handoff_email": None, "handoff_attempts": attempts}
 
     def validate_handoff_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        """Optional: "non" is fine; otherwise 8 to 15 digits."""
+        """Optional: "non" is fine; otherwise 8 to 15 digits, alone or in a sentence."""
         if value == NO_PHONE:
             return {"handoff_phone": NO_PHONE}
-        phone = valid_phone(value)
+        phone = valid_phone(value) or (phone_in(value) if isinstance(value, str) else None)
         if phone is None:
             dispatcher.utter_message(response="utter_invalid_phone")
         return {"handoff_phone": phone}
@@ -199,22 +245,35 @@ class ActionSubmitHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        """Nothing is lost: the request is stored before any attempt to send it."""
-        reset = [SlotSet(slot, None) for slot in HANDOFF_SLOTS]
+        """Nothing is lost: the request is stored before any attempt to send it. Without consent,
+        or without a readable address, nothing is stored, sent or kept."""
+        reset = [SlotSet(slot, None) for slot in RESET_SLOTS]
         if tracker.get_slot("handoff_consent") is not True:
             dispatcher.utter_message(response="utter_handoff_declined")
             return reset
-        if tracker.get_slot("handoff_confirmed") is not True:
+        if tracker.get_slot("handoff_confirmed") is not True and not gave_up(tracker):
             dispatcher.utter_message(response="utter_handoff_cancelled")
             return reset
         settings = Settings.from_env()
         new = new_request(tracker)
         cestes = await asyncio.to_thread(service.cestes_address, settings)
-        outcome = await asyncio.to_thread(service.submit, new, settings, settings.handoff_to or cestes)
-        mailto = mailer.mailto_link(cestes or settings.handoff_to or "", new.name, new.question)
-
-        def plan(facts: List[FactView]) -> List[Tuple[str, Variables]]:
-            return [(outcome_response(outcome), {"mailto": (mailto, None)})]
-
-        await utter_with_facts(dispatcher, domain, plan)
+        if gave_up(tracker):
+            said = "utter_handoff_email_unreadable"
+        else:
+            outcome = await asyncio.to_thread(service.submit, new, settings, settings.handoff_to or cestes)
+            said = outcome_response(outcome)
+        mailto = mailer.mailto_link(cestes or settings.handoff_to or "", new.name or "", new.question or "")
+        await utter_with_facts(dispatcher, domain, lambda facts: [(said, {"mailto": (mailto, None)})])
         return reset
+
+
+class ActionCancelHandoff(Action):
+    """The candidate stops the handoff: nothing is sent, and nothing they typed is kept."""
+
+    def name(self) -> Text:
+        return "action_cancel_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handoff_cancelled")
+        return [SlotSet(slot, None) for slot in RESET_SLOTS]

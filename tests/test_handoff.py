@@ -153,10 +153,10 @@ def test_without_consent_nothing_is_stored_or_sent(handoff_env, inbox, domain):
     ("marie.dupont@example.org", True), ("m@ex.fr", True),
     ("pas-un-email", False), ("marie@", False), ("<script>@x.fr", False), ("a b@c.fr", False),
 ])
-def test_email_is_validated_politely(domain, value, accepted):
+def test_email_is_validated_politely(domain, make_tracker, value, accepted):
     dispatcher = CollectingDispatcher()
-    result = ValidateHandoffForm().validate_handoff_email(value, dispatcher, None, domain)
-    assert result == {"handoff_email": value if accepted else None}
+    result = ValidateHandoffForm().validate_handoff_email(value, dispatcher, make_tracker(value), domain)
+    assert result == ({"handoff_email": value} if accepted else {"handoff_email": None, "handoff_attempts": 1})
     assert [m["response"] for m in dispatcher.messages] == ([] if accepted else ["utter_invalid_email"])
 
 
