@@ -120,6 +120,8 @@ def test_a_page_on_an_allowed_origin_gets_the_answer_over_socketio(assistant, or
         while PRICE not in answers(page) and time.monotonic() < deadline:
             page.wait_for_timeout(250)
         assert PRICE in answers(page), f"events: {events(page)}\nconsole: {page.console}"
+        greeting, answer = [e["message"].get("text", "") for e in events(page) if e["event"] == "bot_uttered"][:2]
+        assert greeting.startswith("Bonjour ! Je suis l'assistant du CESTES") and PRICE in answer
         assert not [line for line in page.console if "CORS" in line or "Access-Control" in line]
     finally:
         page.context.close()
