@@ -66,12 +66,6 @@ def require_built(url: str) -> None:
             )
 
 
-def open_existing(url: str) -> Engine:
-    """An engine on a database that must already have been built (never creates a file)."""
-    require_built(url)
-    return make_engine(url)
-
-
 # Any constant bigint: the advisory lock that serialises table creation on PostgreSQL.
 _CREATE_TABLES_LOCK = 7_236_111_524
 

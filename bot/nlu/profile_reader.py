@@ -142,8 +142,11 @@ class Reader:
         today = today or datetime.date.today()
         profile = Profile(correction=bool(self.correction(doc)), no_experience=bool(self.no_experience(doc)))
         kinds, fields, negated, about_work = [], [], False, False
+        without_diploma = []  # clauses naming no diploma: where a bare answer may stand
         for clause in clauses(doc):
             mentions, denied = self.diplomas(clause)
+            if not mentions:
+                without_diploma.append(clause)
             negated = negated or denied
             profile.diplomas += mentions
             taken = {i for m in mentions for i in range(m.token_start, m.token_end)}
@@ -176,7 +179,7 @@ class Reader:
         if dont_know(doc):
             return profile  # "je ne sais pas": no answer
         if not profile.periods and profile.kind != words.MIXED:
-            short = [c for c in clauses(doc) if len(c) <= 5 and not self.diplomas(c)[0]]
+            short = [c for c in without_diploma if len(c) <= 5]
             said_years = [y for y in (bare_duration(c, today) for c in short) if y is not None]
             # "6 ans, non pardon, 4 ans": the last one said.
             profile.bare_years = (said_years[-1] if profile.correction else said_years[0]) if said_years else None
