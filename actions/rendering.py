@@ -44,12 +44,17 @@ def placeholders(response: str, domain: dict[str, Any]) -> set[str]:
     return names
 
 
+def dated_source(fact: FactView) -> str:
+    """The document behind a fact with its date: "page de la formation…, <date>"."""
+    return f"{fact.source_label}, {fact.source_date}" if fact.source_date else fact.source_label
+
+
 def source_line(facts: Iterable[FactView]) -> str:
-    """The labels of the documents behind the facts, each once, in order."""
+    """The dated documents behind the facts, each once, in order."""
     labels: list[str] = []
     for fact in facts:
-        if fact.source_label not in labels:
-            labels.append(fact.source_label)
+        if dated_source(fact) not in labels:
+            labels.append(dated_source(fact))
     return " ; ".join(labels)
 
 
@@ -65,8 +70,9 @@ Variables = Dict[str, Tuple[str, Optional[FactView]]]
 
 
 def fill(response: str, domain: dict[str, Any], facts: List[FactView],
-         extra: Optional[Variables] = None) -> Optional[dict[str, str]]:
-    """Values for every placeholder of a response, plus its source line; None if one is missing."""
+         extra: Optional[Variables] = None) -> Optional[Tuple[dict[str, str], List[FactView]]]:
+    """Values for every placeholder of a response, plus its source line, and the facts they
+    come from; None if one is missing."""
     available: Variables = {**template_variables(facts), **(extra or {})}
     values: dict[str, str] = {}
     used: List[FactView] = []
@@ -79,4 +85,4 @@ def fill(response: str, domain: dict[str, Any], facts: List[FactView],
         if fact is not None:
             used.append(fact)
     values["source"] = source_line(used)
-    return values
+    return values, used

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import SplitResult, urlsplit
@@ -90,6 +91,16 @@ def _rasa_api(env: Mapping[str, str]) -> dict[str, Any]:
             "rasa_jwt_secret": secret if enabled else None}
 
 
+def _date(env: Mapping[str, str], name: str) -> Optional[date]:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a date written YYYY-MM-DD, not {value!r}") from None
+
+
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -160,6 +171,9 @@ class Settings:
     rasa_api: bool = False
     rasa_auth_token: Optional[str] = field(default=None, repr=False)
     rasa_jwt_secret: Optional[str] = field(default=None, repr=False)
+    # The date answers are checked against (facts to re-check, expired documents):
+    # ASSISTANT_TODAY (YYYY-MM-DD) fixes it, for tests and demonstrations; None: today.
+    fixed_today: Optional[date] = None
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -198,8 +212,13 @@ class Settings:
             not in ("false", "0", "no"),
             action_timeout_s=_seconds(env, "ACTION_TIMEOUT_S", 8.0),
             public_bot=_public_url(env, "PUBLIC_BOT_URL"),
+            fixed_today=_date(env, "ASSISTANT_TODAY"),
             **_rasa_api(env),
         )
+
+    def today(self) -> date:
+        """Today, or the date ASSISTANT_TODAY fixes."""
+        return self.fixed_today or date.today()
 
     @property
     def public_bot_url(self) -> str:

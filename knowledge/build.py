@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+import logging
+
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -31,8 +33,26 @@ def _assign(row: object, fields: dict) -> bool:
     return changed
 
 
+logger = logging.getLogger(__name__)
+
+
+def _outdated(engine: Engine) -> bool:
+    """True when a knowledge table exists without a column the models now have."""
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        if inspector.has_table(table.name):
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            if set(table.columns.keys()) - present:
+                return True
+    return False
+
+
 def init_db(engine: Engine) -> None:
-    """Create the tables that do not exist yet."""
+    """Create the tables that do not exist yet. Tables of an older layout are dropped first:
+    everything in them is rebuilt from the data files."""
+    if _outdated(engine):
+        logger.warning("knowledge database of an older layout: rebuilding its tables")
+        Base.metadata.drop_all(engine)
     create_tables(Base.metadata, engine)
 
 
@@ -43,8 +63,9 @@ def build(engine: Engine, dataset: Dataset) -> BuildReport:
     with Session(engine, future=True) as session, session.begin():
         sources = {row.file: row for row in session.scalars(select(Source))}
         for record in dataset.sources:
-            fields = dict(label=record.label, date=record.date,
-                          validity=record.validity, status=record.status)
+            fields = dict(label=record.label, date=record.date, validity=record.validity,
+                          status=record.status, published=record.published,
+                          valid_until=record.valid_until)
             row = sources.get(record.file)
             if row is None:
                 row = sources[record.file] = Source(file=record.file, **fields)
@@ -64,7 +85,7 @@ def build(engine: Engine, dataset: Dataset) -> BuildReport:
             fields = dict(topic=record.topic, label=record.label, status=record.status,
                           quote=record.quote, values=record.values,
                           applies_to=list(record.applies_to), note=record.note,
-                          source_id=sources[record.source].id)
+                          review_by=record.review_by, source_id=sources[record.source].id)
             row = facts.get(record.key)
             if row is None:
                 session.add(Fact(key=record.key, **fields))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
@@ -29,9 +30,14 @@ class SourceRecord:
 
     file: str
     label: str
+    # When it was published, as said in answers ("novembre 2024"), and as a date.
     date: str
     validity: str
     status: str
+    published: Optional[date] = None
+    # The day after which the document no longer describes the programme (an expired RNCP
+    # registration, a past edition), if known.
+    valid_until: Optional[date] = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class FactRecord:
     values: dict[str, Any]
     applies_to: tuple[str, ...] = ()
     note: Optional[str] = None
+    # After this date the fact must be checked again with the CESTES (prices, CPF...).
+    review_by: Optional[date] = None
     file: str = field(default="", compare=False)
 
 
@@ -96,6 +104,19 @@ def _check_values(path: Path, entry: str, values: Any) -> dict[str, Any]:
     return values
 
 
+def _date(path: Path, entry: str, item: dict, name: str) -> Optional[date]:
+    """An optional ISO date (YAML reads 2025-11-18 as a date already)."""
+    value = item.get(name)
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise KnowledgeDataError(path, entry, f"'{name}' must be a date (YYYY-MM-DD), not {value!r}") from None
+
+
 def read_sources(path: Path) -> tuple[SourceRecord, ...]:
     """Read sources.yml."""
     records = []
@@ -109,7 +130,11 @@ def read_sources(path: Path) -> tuple[SourceRecord, ...]:
             date=str(item.get("date", "")).strip(),
             validity=_text(path, entry, item, "validity"),
             status=_text(path, entry, item, "status"),
+            published=_date(path, entry, item, "published"),
+            valid_until=_date(path, entry, item, "valid_until"),
         )
+        if record.published is None:
+            raise KnowledgeDataError(path, record.file, "'published' (YYYY-MM-DD) is required")
         if record.status not in STATUSES:
             raise KnowledgeDataError(path, record.file, f"status must be one of {STATUSES}")
         records.append(record)
@@ -136,6 +161,7 @@ def _read_fact(path: Path, index: int, item: Any, sources: dict[str, SourceRecor
         values=_check_values(path, key, item.get("values")),
         applies_to=tuple(applies_to),
         note=_text(path, key, item, "note", required=False) or None,
+        review_by=_date(path, key, item, "review_by"),
         file=path.name,
     )
     if fact.status not in STATUSES:

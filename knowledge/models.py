@@ -1,7 +1,7 @@
 """SQLAlchemy models of the knowledge database."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.schema import Column
 
@@ -19,6 +19,8 @@ class Source(Base):
     date = Column(String(40), nullable=False)
     validity = Column(Text, nullable=False)
     status = Column(String(20), nullable=False)
+    published = Column(Date)
+    valid_until = Column(Date)
 
     facts = relationship("Fact", back_populates="source")
 
@@ -37,6 +39,7 @@ class Fact(Base):
     values = Column(JSON, nullable=False)
     applies_to = Column(JSON, nullable=False, default=list)
     note = Column(Text)
+    review_by = Column(Date)
     source_id = Column(Integer, ForeignKey("source.id"), nullable=False)
 
     source = relationship("Source", back_populates="facts")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import func, select
@@ -25,6 +26,12 @@ class FactView:
     applies_to: tuple[str, ...]
     source_file: str
     source_label: str
+    # The source's publication as said in answers ("novembre 2024"), its dates and status.
+    source_date: str = ""
+    source_published: Optional[date] = None
+    source_valid_until: Optional[date] = None
+    source_status: str = "current"
+    review_by: Optional[date] = None
 
 
 def _view(row: Fact) -> FactView:
@@ -37,6 +44,11 @@ def _view(row: Fact) -> FactView:
         applies_to=tuple(row.applies_to or ()),
         source_file=row.source.file,
         source_label=row.source.label,
+        source_date=row.source.date,
+        source_published=row.source.published,
+        source_valid_until=row.source.valid_until,
+        source_status=row.source.status,
+        review_by=row.review_by,
     )
 
 

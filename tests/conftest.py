@@ -28,7 +28,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 pytest_plugins = ["tests.running_assistant"]
 # Fixtures that start a server or load the trained model: the tests using them are the
 # "integration" tier; `make test-fast` runs the others (`-m "not integration"`).
-INTEGRATION_FIXTURES = {"assistant", "stack", "review_server", "predictions", "browser"}
+INTEGRATION_FIXTURES = {"assistant", "stack", "review_server", "predictions", "other_sets", "browser"}
 
 
 def free_port() -> int:
@@ -71,6 +71,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     items.sort(key=lambda item: item.get_closest_marker("stops_assistant") is not None)
 
 
+# The day the tests run on, whatever the machine's clock says.
+TODAY = "2026-12-01"
+
+
 @pytest.fixture(autouse=True)
 def fresh_engines():
     """Engines are cached per URL (bot/db.py): each test starts and ends without any."""
@@ -91,6 +95,9 @@ def isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("PROMOTE_FILE", str(var / "promoted.yml"))
     for name in ("SMTP_HOST", "HANDOFF_TO", "REVIEW_TOKEN", "KNOWLEDGE_DB_URL"):
         monkeypatch.delenv(name, raising=False)
+    # Answers depend on the date (facts to re-check, expired documents): tests fix it, and
+    # the ones about dates set another (tests/test_freshness.py).
+    monkeypatch.setenv("ASSISTANT_TODAY", TODAY)
 
 
 @pytest.fixture(scope="session")

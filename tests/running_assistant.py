@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ROOT, Settings
-from tests.conftest import Inbox, free_port
+from tests.conftest import TODAY, Inbox, free_port
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 READY = "The assistant is ready"
@@ -71,7 +71,7 @@ def assistant(tmp_path_factory, kb_url, inbox):
            "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port),
            "WEB_PORT": str(web_port), "REVIEW_TOKEN": REVIEW_TOKEN,
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
-           "HANDOFF_FROM": "assistant@cestes.test"}
+           "HANDOFF_FROM": "assistant@cestes.test", "ASSISTANT_TODAY": TODAY}
     log = var / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,

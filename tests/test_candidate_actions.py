@@ -23,26 +23,7 @@ def tracker(text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
     )
 
 
-def test_individual_price_follows_a_cost_question(use_kb, domain, run_action):
-    entities = [{"entity": "funding_route", "value": "individuel"}]
-    messages, _ = run_action(ActionAnswerCost(), tracker("et en financement individuel ?", "ask_cost",
-                                                  {"last_topic": "action_answer_cost"}, entities))
-    assert [m["response"] for m in messages] == ["utter_answer_cost_route"]
-    assert messages[0]["amount"] == "5 000,50 €"
-
-
-def test_it_costs_refers_to_the_module_just_discussed(use_kb, domain, run_action, render):
-    messages, _ = run_action(ActionAnswerCost(), tracker("il coûte combien ?", "ask_cost",
-                                                  {"last_topic": "action_answer_coop_module"}))
-    assert [m["response"] for m in messages] == ["utter_answer_coop_module_price"]
-    text = render(messages[0])
-    assert "400 € en tarif normal" in text and "10 005" not in text
-
-
-def test_the_programme_price_is_still_given_after_the_module_when_asked(use_kb, domain, run_action):
-    messages, _ = run_action(ActionAnswerCost(), tracker("et la formation, elle coûte combien ?", "ask_cost",
-                                                  {"last_topic": "action_answer_coop_module"}))
-    assert [m["response"] for m in messages] == ["utter_answer_cost"]
+# Follow-up prices (subject x funding route): tests/test_followups.py.
 
 
 def _user(intent: str) -> dict:

@@ -51,7 +51,9 @@ def test_current_costs_come_from_the_cestes_page(kb_url):
     assert set(costs) == {"cost.individual", "cost.third_party"}
     assert costs["cost.individual"].values["amount"] == "5 000,50 €"
     assert costs["cost.third_party"].values["amount"] == "10 005 €"
-    assert costs["cost.third_party"].applies_to == ("employeur", "opco", "cpf")
+    # Seed 001: "financement par un tiers (entreprise, institution, OPCO...) ou via le CPF".
+    assert costs["cost.third_party"].applies_to == (
+        "employeur", "opco", "cpf", "france_travail", "region", "institution")
     assert costs["cost.individual"].source_file == "001_0804f255e4d6d6ac.txt"
 
 

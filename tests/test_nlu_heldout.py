@@ -1,4 +1,5 @@
-"""The trained model on the held-out set (tests/nlu/heldout.yml), never used for training."""
+"""The trained model on the held-out sets (tests/nlu/), never used for training: the main set,
+near misses (questions on other programmes, which must be refused) and SMS / typo forms."""
 from __future__ import annotations
 
 import asyncio
@@ -13,15 +14,23 @@ from bot.nlu.normalise import normalise_text
 from knowledge.provenance import normalise
 
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+NEAR_MISSES = ROOT / "tests" / "nlu" / "near_miss.yml"
+NEAR_MISSES_FRESH = ROOT / "tests" / "nlu" / "near_miss_fresh.yml"
+TYPOS = ROOT / "tests" / "nlu" / "typos.yml"
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # Floors set from measurement (see docs/nlu.md), a few points under what the
 # model reaches, so that a real regression fails and run-to-run noise does not.
-# Measured on 2026-11-23 (3 276 training examples): accuracy 0.955, off-topic recall 0.943,
-# false fallback 1.9 %.
-MIN_ACCURACY = 0.94
-MIN_OUT_OF_SCOPE_RECALL = 0.90
-MAX_IN_SCOPE_FALSE_FALLBACK = 0.035
-FALLBACK = {"out_of_scope", "nlu_fallback"}
+# Measured on 2026-12-01 (docs/nlu.md): accuracy 0.961, off-topic recall 0.971, false
+# fallback 1.9 %, near misses refused 0.955 (the set the near-miss guard was built on) and 0.912
+# (a set written after it), SMS / typo accuracy 0.876.
+MIN_ACCURACY = 0.95
+MIN_OUT_OF_SCOPE_RECALL = 0.95
+MAX_IN_SCOPE_FALSE_FALLBACK = 0.03
+MIN_NEAR_MISS_REFUSAL = 0.93
+MIN_NEAR_MISS_FRESH_REFUSAL = 0.88
+MIN_TYPO_ACCURACY = 0.85
+# Refusals: none states a fact of the programme.
+FALLBACK = {"out_of_scope", "nlu_fallback", "near_miss"}
 
 
 def seen_as(text: str) -> str:
@@ -43,6 +52,38 @@ def test_heldout_set_is_large_and_separate_from_training():
     assert len(heldout) >= 300 and counts["out_of_scope"] >= 60
     overlap = {seen_as(text) for text, _ in heldout} & training_texts()
     assert overlap == set()
+
+
+@pytest.mark.parametrize("path, size", [(NEAR_MISSES, 80), (NEAR_MISSES_FRESH, 80), (TYPOS, 80)])
+def test_the_other_heldout_sets_are_large_and_separate_from_training(path, size):
+    texts = [seen_as(text) for text, _ in examples(path)]
+    assert len(texts) >= size
+    assert set(texts) & training_texts() == set()
+
+
+@pytest.fixture(scope="module")
+def other_sets():
+    """The model's intents on the near-miss and typo sets: {path: [(expected, got)]}."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+
+    async def parse(path):
+        return [(intent, (await agent.parse_message(text))["intent"]["name"]) for text, intent in examples(path)]
+
+    return {path: asyncio.run(parse(path)) for path in (NEAR_MISSES, NEAR_MISSES_FRESH, TYPOS)}
+
+
+@pytest.mark.parametrize("path, floor", [(NEAR_MISSES, MIN_NEAR_MISS_REFUSAL),
+                                         (NEAR_MISSES_FRESH, MIN_NEAR_MISS_FRESH_REFUSAL)])
+def test_near_misses_are_refused(other_sets, path, floor):
+    got = [intent for _, intent in other_sets[path]]
+    assert sum(intent in FALLBACK for intent in got) / len(got) >= floor
+
+
+def test_sms_and_typo_forms_are_understood(other_sets):
+    pairs = other_sets[TYPOS]
+    assert sum(expected == got for expected, got in pairs) / len(pairs) >= MIN_TYPO_ACCURACY
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Two questions in one message ("prix et durée ?"): answer the first, keep the second.
+"""Two or three questions in one message ("prix et durée ?", "prérequis, prix et durée ?"):
+answer the first, keep the others.
 
 The classifier, trained on one question per example, splits its confidence between the two
 topics of such a message; the FallbackClassifier then sees two close intents and falls back.
@@ -6,7 +7,9 @@ SecondQuestion (after the FallbackClassifier) recognises the case: the message h
 ("et", "+", ",", ";", "ainsi que", or a "?" in the middle), and the two best intents of the
 ranking are both questions (`ask_*`) that together hold most of the confidence. The message
 then gets the best one as its intent and the other as `second_intent` in the parse data;
-the topic answers answer both (actions/pipeline.py).
+the topic answers answer both (actions/pipeline.py). A message of three parts whose three best
+intents are questions, each with some confidence and together most of it, keeps the third in
+`more_intents`.
 """
 from __future__ import annotations
 
@@ -17,15 +20,31 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.keys import QUESTION_PREFIX, SECOND_INTENT
+from bot.nlu.keys import MORE_INTENTS, QUESTION_PREFIX, SECOND_INTENT
 from bot.nlu.stateless import StatelessComponent
 
 _SEPARATOR = re.compile(r"\s(?:et|\+|ainsi que|puis|aussi|and)\s|[,;]|\?\s*\S", re.IGNORECASE)
 
 
+def parts(text: str) -> int:
+    """How many parts, each of which could be a question, a message is built of."""
+    return 1 + len(_SEPARATOR.findall((text or "").strip().rstrip("?!. ")))
+
+
 def has_two_parts(text: str) -> bool:
     """True when a message is built of two parts that could each be a question."""
-    return bool(_SEPARATOR.search((text or "").strip().rstrip("?!. ")))
+    return parts(text) >= 2
+
+
+def third_question(text: str, ranking: List[Dict[str, Any]], min_second: float,
+                   min_together: float) -> Optional[Dict[str, Any]]:
+    """The third question of a three-part message whose first two were found, or None."""
+    ranked = [r for r in ranking if r.get("name") != "nlu_fallback"]
+    if parts(text) < 3 or len(ranked) < 3 or not str(ranked[2]["name"]).startswith(QUESTION_PREFIX):
+        return None
+    if ranked[2]["confidence"] < min_second or sum(r["confidence"] for r in ranked[:3]) < min_together:
+        return None
+    return ranked[2]
 
 
 def second_question(text: str, ranking: List[Dict[str, Any]], min_second: float,
@@ -58,14 +77,24 @@ class SecondQuestion(StatelessComponent):
         self.min_together = float(config["min_together"])
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Set intent and second_intent for two-question messages."""
+        """Set intent and second_intent (and more_intents) for multi-question messages."""
         for message in messages:
-            pair = second_question(message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or [],
-                                   self.min_second, self.min_together)
+            text, ranking = message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or []
+            pair = second_question(text, ranking, self.min_second, self.min_together)
+            third = third_question(text, ranking, self.min_second / 2, self.min_together)
+            if pair is None and third is not None:
+                # Three topics spread the confidence thinner: the pair alone may not hold most.
+                ranked = [r for r in ranking if r.get("name") != "nlu_fallback"]
+                if (all(str(r["name"]).startswith(QUESTION_PREFIX) for r in ranked[:2])
+                        and ranked[1]["confidence"] >= self.min_second):
+                    pair = (ranked[0], ranked[1])
             if pair:
                 first, second = pair
                 message.set(INTENT, {"name": first["name"], "confidence": first["confidence"]},
                             add_to_output=True)
                 message.set(SECOND_INTENT, {"name": second["name"], "confidence": second["confidence"]},
                             add_to_output=True)
+                if third is not None:
+                    message.set(MORE_INTENTS, [{"name": third["name"], "confidence": third["confidence"]}],
+                                add_to_output=True)
         return messages

@@ -8,7 +8,8 @@ training examples and to every message, so that both meet the featurizers in one
   ellipsis become - and ..., non-breaking spaces become spaces;
 - ligatures: œ → oe, æ → ae (and capitals);
 - common SMS forms, as whole words, in any case: cb → combien, c → c'est, koi → quoi, pk →
-  pourquoi, svp → s'il vous plaît, stp → s'il te plaît, bcp → beaucoup… (SMS_FORMS);
+  pourquoi, svp → s'il vous plaît, stp → s'il te plaît, bcp → beaucoup…, and phonetic forms:
+  kel → quel, koman → comment, prerequi → prérequis… (bot/nlu/sms_forms.py);
 - repeated punctuation: "???" → "?", "!!!" → "!", "?!?!" → "?!", "....." → "...";
 - spaces collapsed and trimmed;
 - accents (`strip_accents: true`): removed, so that "prerequis" and "prérequis" are one word
@@ -29,27 +30,14 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.keys import TYPED_TEXT
+from bot.nlu.sms_forms import PHONETIC_FORMS, SMS_FORMS
 from bot.nlu.stateless import StatelessComponent
 
-# Whole-word SMS and chat forms of French, lower case -> what they stand for.
-SMS_FORMS: Dict[str, str] = {
-    "cb": "combien", "cmb": "combien", "combi1": "combien",
-    "c": "c'est", "cé": "c'est", "koi": "quoi", "kwa": "quoi", "quoa": "quoi",
-    "pk": "pourquoi", "pq": "pourquoi", "pkoi": "pourquoi", "pourkoi": "pourquoi",
-    "svp": "s'il vous plaît", "stp": "s'il te plaît", "slt": "salut", "bjr": "bonjour",
-    "bsr": "bonsoir", "mrc": "merci", "mci": "merci", "bcp": "beaucoup",
-    "jsuis": "je suis", "chui": "je suis", "chuis": "je suis", "jsui": "je suis",
-    "jpeux": "je peux", "jveux": "je veux", "jvoudrais": "je voudrais", "jai": "j'ai", "g": "j'ai",
-    "ya": "il y a", "y'a": "il y a", "dc": "donc", "tt": "tout", "ts": "tous", "qd": "quand",
-    "qqn": "quelqu'un", "qqch": "quelque chose", "qq": "quelques", "ds": "dans", "pr": "pour",
-    "vs": "vous", "ns": "nous", "tjrs": "toujours", "tjs": "toujours", "mtn": "maintenant",
-    "ke": "que", "ki": "qui", "pb": "problème", "pbm": "problème", "rdv": "rendez-vous",
-    "dispo": "disponible", "fo": "faut",
-    "ct": "c'était", "jsp": "je ne sais pas", "tkt": "t'inquiète", "oklm": "tranquille",
-    "mnt": "maintenant", "auj": "aujourd'hui", "ajd": "aujourd'hui",
-}
+FORMS: Dict[str, str] = {**SMS_FORMS, **PHONETIC_FORMS}
+
 _SMS = re.compile(
-    r"(?<![\w'’-])(" + "|".join(sorted(map(re.escape, SMS_FORMS), key=len, reverse=True)) + r")(?![\w'’-])",
+    r"(?<![\w'’-])(" + "|".join(sorted(map(re.escape, FORMS), key=len, reverse=True)) + r")(?![\w'’-])",
     re.IGNORECASE,
 )
 _CHARACTERS = str.maketrans({
@@ -79,7 +67,7 @@ def normalise_text(text: str, remove_accents: bool = False) -> str:
     """A visitor's message in the one form the NLU reads (see the module docstring)."""
     text = unicodedata.normalize("NFC", text or "")
     text = _CONTROL.sub(" ", text).translate(_CHARACTERS)
-    text = _SMS.sub(lambda m: SMS_FORMS[m.group(1).lower()], text)
+    text = _SMS.sub(lambda m: FORMS[m.group(1).lower()], text)
     for pattern, replacement in _REPEATED:
         text = pattern.sub(replacement, text)
     if remove_accents:
@@ -104,6 +92,11 @@ class TextNormaliser(StatelessComponent):
         if isinstance(text, str):
             message.set(TEXT, normalise_text(text, self.remove_accents))
 
+    def _keep_typed(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if isinstance(text, str) and message.get(TYPED_TEXT) is None:
+            message.set(TYPED_TEXT, text)
+
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Normalise the training examples as messages will be."""
         for example in training_data.training_examples:
@@ -111,7 +104,8 @@ class TextNormaliser(StatelessComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Normalise incoming messages."""
+        """Normalise incoming messages, keeping the text as typed (TypedText restores it)."""
         for message in messages:
+            self._keep_typed(message)
             self._normalise(message)
         return messages

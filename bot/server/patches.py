@@ -110,6 +110,8 @@ OVERRIDDEN: Dict[str, Pin] = {
     f"{_CHANNEL}.blueprint": Pin("10176cdf0a50f6bf", "ActionGuardInput.blueprint: same argument and return"),
     # bot/nlu/ (StatelessComponent and its subclasses, ensemble.py).
     f"{_GRAPH}.create": Pin("ec9d12f2e9f1b6bf", "StatelessComponent.create: same arguments"),
+    f"{_GRAPH}.load": Pin(
+        "26719d0d58e2c2ff", "SpellingCorrector.load: same arguments, reads the resource's directory"),
     f"{_GRAPH}.get_default_config": Pin(
         "f2fd0f2b1894460e", "the components' get_default_config: still a staticmethod"),
     "rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier.process": Pin(
