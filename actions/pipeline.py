@@ -13,7 +13,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple, Union
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -75,13 +75,17 @@ class Topic:
     # Events after last_topic (a follow-up action, say).
     followup: Callable[[Tracker], List[EventType]] = no_events
     # What the answer is about, kept for follow-ups ("et en tarif individuel ?"): the diploma,
-    # the cooperative module, an older edition...; None leaves the subject as it was.
-    subject: Optional[str] = "diploma"
+    # the cooperative module, an older edition..., or a function of the tracker for answers
+    # that follow the subject (prices); None leaves the subject as it was.
+    subject: Union[str, None, Callable[[Tracker], Optional[str]]] = "diploma"
     # Whether the answer is followed by the clause on facts to re-check (actions/freshness.py);
     # False where the response already gives its date and the way to check.
     recheck: bool = True
     # Whether the answer becomes the one follow-ups refer to (last_topic, answered_facts).
     remembers: bool = True
+    # Whether an old figure the visitor quotes is pointed out first (not when the answer is
+    # about the old edition or the other certificate itself).
+    warns: Callable[[Tracker], bool] = lambda tracker: True
 
     def responses(self, ask: Ask) -> List[Tuple[str, Variables]]:
         """What this topic utters for this tracker."""
@@ -160,7 +164,7 @@ async def answer(topic: Topic, topics: Dict[str, Topic], dispatcher: CollectingD
         await asyncio.to_thread(log_message, tracker, "action_failure",
                                 render_text("utter_knowledge_unavailable", domain, {}), topic.action)
         return []
-    notices(dispatcher, tracker, current, superseded)
+    notices(dispatcher, tracker, current, superseded if topic.warns(tracker) else [])
     facts = current + superseded
     ask = Ask(tracker, current, domain, Settings.from_env().today(), tuple(superseded))
     planned = topic.responses(ask)
@@ -186,8 +190,9 @@ async def answer(topic: Topic, topics: Dict[str, Topic], dispatcher: CollectingD
     events: List[EventType] = [SlotSet("last_topic", topic.action)] if topic.remembers else []
     if used and topic.remembers:
         events.append(SlotSet("answered_facts", [fact.key for fact in used]))
-    if topic.subject is not None:
-        events.append(SlotSet("subject", topic.subject))
+    subject = topic.subject(tracker) if callable(topic.subject) else topic.subject
+    if subject is not None:
+        events.append(SlotSet("subject", subject))
     return [*events, *topic.followup(tracker)]
 
 

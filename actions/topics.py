@@ -74,6 +74,12 @@ _ALL = ("cost", "duration", "schedule", "location", "contact", "application", "c
         "prerequisites", "other_programme", "access_routes")
 
 
+def about_this_programme(tracker: Tracker) -> bool:
+    """A price follow-up about the diploma or the module, not the old edition or the other
+    certificate (whose own figures are then no old figures to point out)."""
+    return subject_of(tracker) not in (OLD_EDITION, OTHER_CERTIFICATE)
+
+
 def _topic(name: str, doc: str, topics: Tuple[str, ...] = (), **shape: Any) -> Topic:
     return Topic(action=f"action_answer_{name}", response=f"utter_answer_{name}", doc=doc,
                  topics=topics, **shape)
@@ -83,8 +89,9 @@ TOPICS: Dict[str, Topic] = {topic.action: topic for topic in (
     _topic("overview", "What the diploma is and whom it is for."),
     # Follow-ups may price the old edition or the other certificate: all their facts are read.
     _topic("cost", "Price of what was asked about (diploma, module...), for the route named or all.",
-           _ALL, plan=plan_cost),
-    _topic("cpf", "CPF eligibility and the CPF price.", _ALL, plan=plan_cpf),
+           _ALL, plan=plan_cost, subject=subject_of, warns=about_this_programme),
+    _topic("cpf", "CPF eligibility and the CPF price.", _ALL, plan=plan_cpf, subject=subject_of,
+           warns=about_this_programme),
     _topic("prerequisites", "Diploma and experience required, and the dérogation.", ("prerequisites",)),
     _topic("derogation", "Entering without the level-6 diploma.", ("derogation",)),
     _topic("apply", "How to apply.", ("application",)),
@@ -111,9 +118,9 @@ TOPICS: Dict[str, Topic] = {topic.action: topic for topic in (
     _topic("statistics", "Insertion figures of the last renewal survey."),
     _topic("sectors", "Sectors and employers."),
     _topic("old_edition", "The 2009–2011 edition in Dijon, always introduced as such.", _ALL,
-           subject=OLD_EDITION, recheck=False),
+           subject=OLD_EDITION, recheck=False, warns=lambda tracker: False),
     _topic("other_certificate", "The other Cnam certificate (2020–2021), introduced as such.", _ALL,
-           subject=OTHER_CERTIFICATE, recheck=False),
+           subject=OTHER_CERTIFICATE, recheck=False, warns=lambda tracker: False),
     _topic("freshness", "How old the facts just given are, and how to check them.", _ALL,
            plan=plan_freshness_answer, subject=None, recheck=False, remembers=False),
     Topic(action="action_answer_near_miss", response="utter_near_miss",

@@ -114,6 +114,16 @@ def test_every_third_party_gets_the_third_party_rate_named_as_such(use_kb, domai
                                f"la formation coûte alors {DIPLOMA_THIRD} (pour les deux années).")
 
 
+def test_a_price_follow_up_keeps_the_subject_it_priced(use_kb, domain, run_action, make_tracker):
+    entities = [{"entity": "funding_route", "value": "individuel"}]
+    _, events = run_action(ACTIONS["action_answer_cost"], make_tracker(
+        "et en tarif individuel ?", "ask_cost", entities, {"subject": "coop_module"}))
+    assert {"event": "slot", "name": "subject", "timestamp": None, "value": "coop_module"} in events
+    _, events = run_action(ACTIONS["action_answer_cost"], make_tracker(
+        "et la formation ?", "ask_cost", [], {"subject": "coop_module"}))
+    assert {"event": "slot", "name": "subject", "timestamp": None, "value": "diploma"} in events
+
+
 @pytest.mark.parametrize("action, subject", [("action_answer_coop_module", "coop_module"),
                                              ("action_answer_cost", "diploma"),
                                              ("action_answer_overview", "diploma"),

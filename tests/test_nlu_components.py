@@ -127,19 +127,19 @@ def test_has_two_parts(text, two):
 
 
 def test_two_questions_are_both_kept():
-    first, second = second_question("prix et durée ?", RANKING, min_second=0.15, min_together=0.7)
+    first, second = second_question("ça coûte combien et ça dure combien ?", RANKING, min_second=0.15, min_together=0.7)
     assert (first["name"], second["name"]) == ("ask_cost", "ask_duration")
     [message] = SecondQuestion({"min_second": 0.15, "min_together": 0.7}).process(
-        [Message(data={"text": "prix et durée ?", "intent": RANKING[0], "intent_ranking": RANKING})])
+        [Message(data={"text": "ça coûte combien et ça dure combien ?", "intent": RANKING[0], "intent_ranking": RANKING})])
     assert message.get("intent") == {"name": "ask_cost", "confidence": 0.48}
     assert message.get("second_intent") == {"name": "ask_duration", "confidence": 0.44}
 
 
 @pytest.mark.parametrize("text, ranking", [
     ("prix durée", RANKING),  # one part
-    ("prix et durée ?", [RANKING[1], {"name": "ask_duration", "confidence": 0.1}]),  # second too weak
+    ("ça coûte combien et ça dure combien ?", [RANKING[1], {"name": "ask_duration", "confidence": 0.1}]),  # second too weak
     ("prix et météo ?", [RANKING[1], {"name": "out_of_scope", "confidence": 0.45}]),  # not a question
-    ("prix et durée ?", [{"name": "ask_cost", "confidence": 0.35}, {"name": "ask_duration", "confidence": 0.3}]),
+    ("ça coûte combien et ça dure combien ?", [{"name": "ask_cost", "confidence": 0.35}, {"name": "ask_duration", "confidence": 0.3}]),
 ])
 def test_one_question_stays_one(text, ranking):
     assert second_question(text, ranking, min_second=0.15, min_together=0.7) is None

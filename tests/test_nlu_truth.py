@@ -7,7 +7,7 @@ from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.keys import MORE_INTENTS, SECOND_INTENT, TYPED_TEXT
-from bot.nlu.multi_question import SecondQuestion, parts, third_question
+from bot.nlu.multi_question import SecondQuestion, listed_topics, parts, third_question
 from bot.nlu.near_miss import TOPICS, NearMissGuard, other_programme
 from bot.nlu.normalise import TextNormaliser, normalise_text
 from bot.nlu.spelling import TypedText, correct, vocabulary
@@ -129,3 +129,25 @@ def test_three_questions_in_one_message_are_all_kept():
 @pytest.mark.parametrize("text", ["prix et durée ?", "prérequis prix durée"])
 def test_no_third_question_without_a_third_part(text):
     assert third_question(text, RANKING3, 0.05, 0.8) is None
+
+
+@pytest.mark.parametrize("text, topics", [
+    ("prérequis, prix et durée ?", ["ask_prerequisites", "ask_cost", "ask_duration"]),
+    ("Prérequis ? Tarif ? Durée ?", ["ask_prerequisites", "ask_cost", "ask_duration"]),
+    ("le prix et la durée de la formation", ["ask_cost", "ask_duration"]),
+    ("cpf + vae", ["ask_cpf", "ask_vae"]),
+    ("combien coûte la formation et quelle est sa durée ?", []),  # sentences: the classifier's
+    ("prix, prix", []),
+    ("prérequis, prix, durée et lieu", []),  # four: not a list of up to three
+])
+def test_a_list_of_topics_is_read_word_by_word(text, topics):
+    assert listed_topics(text) == topics
+
+
+def test_a_listed_message_gets_its_topics_whatever_the_classifier_said():
+    ranking = [{"name": "ask_cost", "confidence": 0.84}, {"name": "near_miss", "confidence": 0.09}]
+    [message] = SecondQuestion({"min_second": 0.1, "min_together": 0.8}).process(
+        [Message(data={"text": "prérequis, prix et durée ?", "intent": ranking[0], "intent_ranking": ranking})])
+    assert message.get("intent")["name"] == "ask_prerequisites"
+    assert message.get(SECOND_INTENT)["name"] == "ask_cost"
+    assert [i["name"] for i in message.get(MORE_INTENTS)] == ["ask_duration"]

@@ -10,6 +10,10 @@ then gets the best one as its intent and the other as `second_intent` in the par
 the topic answers answer both (actions/pipeline.py). A message of three parts whose three best
 intents are questions, each with some confidence and together most of it, keeps the third in
 `more_intents`.
+
+A message that only lists topics ("prérequis, prix et durée ?") is read word by word: when
+each of its two or three short parts names exactly one topic (TOPIC_WORDS), those are its
+questions, whatever the classifier made of the whole.
 """
 from __future__ import annotations
 
@@ -21,9 +25,49 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.keys import MORE_INTENTS, QUESTION_PREFIX, SECOND_INTENT
+from bot.nlu.normalise import strip_accents
 from bot.nlu.stateless import StatelessComponent
 
 _SEPARATOR = re.compile(r"\s(?:et|\+|ainsi que|puis|aussi|and)\s|[,;]|\?\s*\S", re.IGNORECASE)
+
+
+# Words that name one topic each, compared without case or accents.
+TOPIC_WORDS: Dict[str, tuple] = {
+    "ask_prerequisites": ("prerequis", "conditions d'acces", "conditions d'admission", "niveau requis"),
+    "ask_cost": ("prix", "cout", "couts", "tarif", "tarifs", "frais"),
+    "ask_duration": ("duree", "nombre d'heures", "volume horaire"),
+    "ask_schedule": ("calendrier", "rythme", "dates", "planning", "rentree"),
+    "ask_location": ("lieu", "adresse"),
+    "ask_cpf": ("cpf",),
+    "ask_vae": ("vae",),
+    "ask_outcomes": ("debouches", "metiers"),
+    "ask_apply": ("inscription", "candidature"),
+    "ask_contact": ("contact",),
+    "ask_coop_module": ("module cooperatif", "module"),
+    "ask_certification": ("rncp", "certification"),
+    "ask_evaluation": ("evaluation", "examens"),
+    "ask_internship": ("stage",),
+    "ask_memoire": ("memoire",),
+    "ask_ects": ("ects",),
+}
+_TOPIC_PATTERNS = {intent: re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, words)) + r")(?![\w'])")
+                   for intent, words in TOPIC_WORDS.items()}
+_PART_WORDS = 5
+
+
+def listed_topics(text: str) -> List[str]:
+    """The topics of a message that only lists topics, in order; [] otherwise."""
+    plain = strip_accents((text or "").lower()).strip().rstrip("?!. ")
+    pieces = [p.strip() for p in re.split(r"\s(?:et|\+|ainsi que|puis|and)\s|[,;]|\?", plain) if p.strip()]
+    if not 2 <= len(pieces) <= 3 or any(len(p.split()) > _PART_WORDS for p in pieces):
+        return []
+    found = []
+    for piece in pieces:
+        topics = [intent for intent, pattern in _TOPIC_PATTERNS.items() if pattern.search(piece)]
+        if len(topics) != 1 or topics[0] in found:
+            return []
+        found.append(topics[0])
+    return found
 
 
 def parts(text: str) -> int:
@@ -80,6 +124,13 @@ class SecondQuestion(StatelessComponent):
         """Set intent and second_intent (and more_intents) for multi-question messages."""
         for message in messages:
             text, ranking = message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or []
+            listed = listed_topics(text)
+            if listed:
+                message.set(INTENT, {"name": listed[0], "confidence": 1.0}, add_to_output=True)
+                message.set(SECOND_INTENT, {"name": listed[1], "confidence": 1.0}, add_to_output=True)
+                if len(listed) == 3:
+                    message.set(MORE_INTENTS, [{"name": listed[2], "confidence": 1.0}], add_to_output=True)
+                continue
             pair = second_question(text, ranking, self.min_second, self.min_together)
             third = third_question(text, ranking, self.min_second / 2, self.min_together)
             if pair is None and third is not None:

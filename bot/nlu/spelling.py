@@ -30,22 +30,27 @@ from bot.nlu.stateless import StatelessComponent
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-def vocabulary(texts: Iterable[str], min_count: int = 2) -> frozenset[str]:
-    """The lower-case words used at least min_count times in the texts."""
+Vocabulary = Dict[str, int]
+
+
+def vocabulary(texts: Iterable[str], min_count: int = 2) -> Vocabulary:
+    """The lower-case words used at least min_count times in the texts, with their counts."""
     counts = Counter(word.lower() for text in texts for word in _WORD.findall(text or ""))
-    return frozenset(word for word, count in counts.items() if count >= min_count)
+    return {word: count for word, count in counts.items() if count >= min_count}
 
 
-def closest(word: str, words: frozenset[str], cutoff: float) -> Optional[str]:
-    """The vocabulary word closest to `word` (rapidfuzz ratio >= cutoff, length within 2)."""
+def closest(word: str, words: Vocabulary, cutoff: float) -> Optional[str]:
+    """The vocabulary word closest to `word` (rapidfuzz ratio >= cutoff, length within 2, same
+    first letter); between equally close words, the most used ("pri": "prix", not "pris")."""
     from rapidfuzz import fuzz, process
 
-    candidates = [w for w in words if abs(len(w) - len(word)) <= 2 and w[:1] == word[:1]]
+    candidates = sorted((w for w in words if abs(len(w) - len(word)) <= 2 and w[:1] == word[:1]),
+                        key=lambda w: (-words[w], w))
     found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
     return found[0] if found else None
 
 
-def correct(text: str, words: frozenset[str], cutoff: float = 80.0, min_length: int = 3) -> str:
+def correct(text: str, words: Vocabulary, cutoff: float = 80.0, min_length: int = 3) -> str:
     """The text with unknown lower-case words replaced by their closest known word."""
     def replace(match: "re.Match[str]") -> str:
         word = match.group(0)
@@ -72,9 +77,9 @@ class SpellingCorrector(GraphComponent):
         return {"cutoff": 80.0, "min_count": 2, "min_length": 3}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 words: frozenset[str] = frozenset()) -> None:
+                 words: Optional[Vocabulary] = None) -> None:
         self.config = {**self.get_default_config(), **config}
-        self._storage, self._resource, self.words = model_storage, resource, words
+        self._storage, self._resource, self.words = model_storage, resource, words or {}
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -86,9 +91,9 @@ class SpellingCorrector(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> "SpellingCorrector":
         try:
             with model_storage.read_from(resource) as directory:
-                words = frozenset(json.loads((directory / cls.FILE).read_text("utf-8")))
+                words = dict(json.loads((directory / cls.FILE).read_text("utf-8")))
         except (ValueError, FileNotFoundError):
-            words = frozenset()  # not trained: nothing is corrected
+            words = {}  # not trained: nothing is corrected
         return cls(config, model_storage, resource, words)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -96,7 +101,7 @@ class SpellingCorrector(GraphComponent):
         self.words = vocabulary((m.get(TEXT) or "" for m in training_data.training_examples),
                                 int(self.config["min_count"]))
         with self._storage.write_to(self._resource) as directory:
-            (directory / self.FILE).write_text(json.dumps(sorted(self.words), ensure_ascii=False), "utf-8")
+            (directory / self.FILE).write_text(json.dumps(self.words, ensure_ascii=False, sort_keys=True), "utf-8")
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
