@@ -46,9 +46,9 @@ def document_lines(facts: Iterable[FactView], today: date, domain: Dict[str, Any
         line = render_text("utter_freshness_document", domain, {"document": document})
         stale = facts_to_recheck(group, today)
         if stale:
-            since = min(f.review_by for f in stale if f.review_by is not None)
-            line += render_text("utter_freshness_recheck", domain, {
-                "since": month_year(since), "labels": ", ".join(f.label for f in stale)})
+            labels = ", ".join(render_text("utter_freshness_fact", domain, {
+                "label": f.label, "since": month_year(f.review_by)}) for f in stale if f.review_by)
+            line += render_text("utter_freshness_recheck", domain, {"labels": labels})
         if source_expired(group[0], today):
             line += render_text("utter_freshness_expired", domain, {})
         lines.append(line)

@@ -48,10 +48,10 @@ def test_an_expired_document_is_named_as_such_in_the_source_line(answer):
 
 @pytest.mark.parametrize("day, clause", [
     ("2025-03-01", []),
-    ("2025-11-01", []),
-    ("2025-11-02", ["Ces tarifs sont ceux que le CESTES publiait en novembre 2024 pour la 33ème promotion ; "
+    ("2025-09-01", []),
+    ("2025-09-02", ["Ce sont les prix de la promotion ouverte en novembre 2024, selon la page du CESTES : "
                     "pour l'année en cours, demandez un devis à par_cestes@lecnam.net."]),
-    ("2026-12-01", ["Ces tarifs sont ceux que le CESTES publiait en novembre 2024 pour la 33ème promotion ; "
+    ("2026-12-01", ["Ce sont les prix de la promotion ouverte en novembre 2024, selon la page du CESTES : "
                     "pour l'année en cours, demandez un devis à par_cestes@lecnam.net."]),
 ])
 def test_prices_past_their_review_date_say_how_old_they_are(answer, on, day, clause):
@@ -62,12 +62,12 @@ def test_prices_past_their_review_date_say_how_old_they_are(answer, on, day, cla
 
 
 @pytest.mark.parametrize("action, day, expected", [
-    ("action_answer_cpf", "2025-10-31", ["utter_answer_cpf"]),
+    ("action_answer_cpf", "2025-08-31", ["utter_answer_cpf"]),
     # Its price is to re-check first; then its own clause, on the CPF, is preferred.
     ("action_answer_cpf", "2025-11-18", ["utter_answer_cpf", "utter_recheck_cost"]),
     ("action_answer_cpf", "2025-11-19", ["utter_answer_cpf", "utter_recheck_cpf"]),
-    ("action_answer_internship", "2026-09-01", ["utter_answer_internship"]),
-    ("action_answer_internship", "2026-09-02", ["utter_answer_internship", "utter_recheck_internship"]),
+    ("action_answer_internship", "2026-09-24", ["utter_answer_internship"]),
+    ("action_answer_internship", "2026-09-25", ["utter_answer_internship", "utter_recheck_internship"]),
     ("action_answer_coop_module", "2026-12-01", ["utter_answer_coop_module", "utter_recheck_coop_module"]),
     # The schedule answer gives the promotion's date and the way to check in its own words.
     ("action_answer_schedule", "2026-12-01", ["utter_answer_schedule"]),
@@ -82,8 +82,9 @@ def test_each_answer_gets_at_most_its_own_clause(answer, on, action, day, expect
 def test_the_cpf_clause_names_the_dates(answer, on):
     on("2026-12-01")
     texts, _, _ = answer("action_answer_cpf")
-    assert texts[1] == ("L'éligibilité au CPF est celle qu'affichait la page du CESTES en novembre 2024, avant "
-                        "l'enregistrement RNCP actuel (41336) : vérifiez-la auprès du CESTES (par_cestes@lecnam.net).")
+    assert texts[1] == ("L'éligibilité au CPF est celle qu'affichait la page du CESTES en novembre 2024, sous "
+                        "l'ancien enregistrement RNCP, échu depuis ; le titre relève désormais du RNCP 41336 : "
+                        "vérifiez son éligibilité auprès du CESTES (par_cestes@lecnam.net).")
 
 
 @pytest.mark.parametrize("day, expired", [("2025-11-18", False), ("2025-11-19", True)])
@@ -92,8 +93,8 @@ def test_an_answer_resting_only_on_an_expired_document_says_so(answer, on, day, 
     texts, responses, _ = answer("action_answer_sectors")
     if expired:
         assert responses == ["utter_answer_sectors", "utter_expired_source"]
-        assert texts[1] == (f"Ce point ne figure que dans le {EXPIRED_SUPPLEMENT}, qui ne décrit plus la "
-                            "formation actuelle : pour confirmation, écrivez au CESTES (par_cestes@lecnam.net).")
+        assert texts[1] == ("Ce point ne figure que dans un document qui ne décrit plus la formation actuelle : "
+                            f"{EXPIRED_SUPPLEMENT}. Pour confirmation, écrivez au CESTES (par_cestes@lecnam.net).")
     else:
         assert responses == ["utter_answer_sectors"]
 
@@ -106,8 +107,8 @@ def test_it_is_up_to_date_gives_the_dates_of_the_facts_just_given(answer):
     assert responses == ["utter_answer_freshness"]
     assert texts[0] == (
         "Ce que je viens de vous dire vient de :\n"
-        f"- {CESTES_PAGE} ; à revérifier depuis novembre 2025 : coût de la formation en financement "
-        "individuel, coût de la formation financée par un tiers ou par le CPF\n"
+        f"- {CESTES_PAGE} ; à revérifier : coût de la formation en financement individuel (depuis "
+        "septembre 2025), coût de la formation financée par un tiers ou par le CPF (depuis septembre 2025)\n"
         "Pour l'année en cours, c'est le CESTES qui fait foi : par_cestes@lecnam.net.")
     # Asked again, the dates are still those of the cost answer.
     assert [e for e in events if e["name"] in ("answered_facts", "last_topic")] == []
@@ -117,11 +118,12 @@ def test_it_is_up_to_date_with_nothing_said_before_lists_every_current_document(
     texts, responses, _ = answer("action_answer_freshness")
     assert responses == ["utter_answer_freshness_all"]
     lines = texts[0].split("\n")
-    assert lines[0] == "Mes réponses s'appuient sur ces documents :"
+    assert lines[0] == "Mes réponses sur la formation actuelle s'appuient sur ces documents :"
     assert f"- {EXPIRED_SUPPLEMENT} ; ne décrit plus la formation actuelle" in lines
-    assert "- fiche Cnam du diplôme CPN0700A (RNCP 41336), 2025 ; à revérifier depuis septembre 2026 : " \
-           "stage des demandeurs d'emploi" in lines
-    assert any(line.startswith(f"- {CESTES_PAGE} ; à revérifier depuis septembre 2025 : ") for line in lines)
+    assert "- fiche Cnam du diplôme CPN0700A (RNCP 41336), 2025 ; à revérifier : " \
+           "stage des demandeurs d'emploi (depuis septembre 2026)" in lines
+    assert any(line.startswith(f"- {CESTES_PAGE} ; à revérifier : ") and "éligibilité au CPF (depuis novembre 2025)" in line
+               for line in lines)
     assert not any("Dijon" in line or "innovations sociales" in line for line in lines)
 
 
@@ -171,5 +173,5 @@ def test_a_database_of_the_older_layout_is_rebuilt(tmp_path):
 def test_no_answer_calls_the_survey_the_last_one(answer):
     texts, _, _ = answer("action_answer_statistics")
     assert "dernier renouvellement" not in texts[0]
-    assert re.match(r"Insertion des certifiés de 2016 à 2018, selon l'enquête que publie la page du CESTES ; "
-                    r"elle date d'avant l'enregistrement actuel \(RNCP 41336\) :", texts[0])
+    assert re.match(r"Insertion des certifiés de 2016 à 2018, d'après l'enquête publiée sur la page du CESTES, "
+                    r"antérieure à l'enregistrement actuel \(RNCP 41336\) :", texts[0])
