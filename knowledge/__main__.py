@@ -3,6 +3,8 @@
     python -m knowledge build [--url URL]      rebuild the database from knowledge/data
     python -m knowledge check [--seeds DIR]    every fact is found in the seed it cites
     python -m knowledge show TOPIC [--all]     print the facts of a topic
+    python -m knowledge export [--url URL] [--data DIR]
+                                               write staff changes back to knowledge/data
 """
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from knowledge import queries
 from knowledge.build import build
-from knowledge.db import PROJECT_ROOT, default_url, make_engine
-from knowledge.loader import KnowledgeDataError, read_dataset
+from knowledge.db import SEEDS_DIR, KnowledgeUnavailable, default_url, make_engine, require_built
+from knowledge.export import export
+from knowledge.loader import DATA_DIR, KnowledgeDataError, document_path, read_dataset
 from knowledge.provenance import provenance_problems
 
-DEFAULT_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+DEFAULT_SEEDS = SEEDS_DIR
 
 
 def _build(url: str) -> int:
@@ -39,8 +42,9 @@ def _build(url: str) -> int:
 def _check(seeds: Path) -> int:
     dataset = read_dataset()
     failures = 0
+    sources = {source.file: source for source in dataset.sources}
     for fact in dataset.facts:
-        seed = seeds / fact.source
+        seed = document_path(sources[fact.source], seeds)
         if not seed.is_file():
             print(f"{fact.file}: {fact.key}: seed {seed} not found")
             failures += 1
@@ -50,6 +54,19 @@ def _check(seeds: Path) -> int:
             failures += 1
     print(f"knowledge: {len(dataset.facts)} facts checked against {seeds}, {failures} problems")
     return 1 if failures else 0
+
+
+def _export(url: str, data_dir: Path) -> int:
+    require_built(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine, future=True) as session:
+            report = export(session, data_dir)
+    finally:
+        engine.dispose()
+    print(f"knowledge: exported to {data_dir}: {len(report.documents)} documents "
+          f"({', '.join(report.documents) or '-'}), {len(report.facts)} facts ({', '.join(report.facts) or '-'})")
+    return 0
 
 
 def _show(url: str, topic: str, everything: bool) -> int:
@@ -79,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     show_cmd.add_argument("topic")
     show_cmd.add_argument("--all", action="store_true", help="include superseded facts")
     show_cmd.add_argument("--url")
+    export_cmd = commands.add_parser("export", help="write the documents and facts staff changed to knowledge/data")
+    export_cmd.add_argument("--url")
+    export_cmd.add_argument("--data", type=Path, default=DATA_DIR)
     args = parser.parse_args(argv)
     try:
         url = getattr(args, "url", None) or default_url()
@@ -86,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             return _build(url)
         if args.command == "check":
             return _check(args.seeds)
+        if args.command == "export":
+            return _export(url, args.data)
         return _show(url, args.topic, args.all)
-    except KnowledgeDataError as error:
+    except (KnowledgeDataError, KnowledgeUnavailable) as error:
         print(f"knowledge: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:

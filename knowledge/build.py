@@ -4,14 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import logging
+from typing import Optional
 
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from knowledge.db import create_tables
-from knowledge.loader import Dataset
-from knowledge.models import Base, Fact, Source
+from knowledge.loader import Dataset, SourceRecord
+from knowledge.models import Base, Fact, FactVersion, Source
+from knowledge.queries import utcnow
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,27 @@ def init_db(engine: Engine) -> None:
     create_tables(Base.metadata, engine)
 
 
+# Who made the versions that come from the data files.
+DATA_AUTHOR, DATA_REASON = "données du dépôt", "construction depuis knowledge/data"
+
+
+def _record(session: Session, row: Fact, source_file: str) -> None:
+    session.add(FactVersion(key=row.key, version=row.version, values=row.values, quote=row.quote,
+                            source_file=source_file, review_by=row.review_by, author=DATA_AUTHOR,
+                            reason=DATA_REASON, created_at=utcnow()))
+
+
+def _document_text(dataset: Dataset, record: SourceRecord) -> Optional[str]:
+    """The text of an exported staff document (kept in the database, for quotes checked at
+    save); None for a seed document."""
+    if not record.text_file:
+        return None
+    return (dataset.data_dir / record.text_file).read_text("utf-8")
+
+
 def build(engine: Engine, dataset: Dataset) -> BuildReport:
-    """Make the database hold exactly the dataset, in one transaction."""
+    """Make the database hold the dataset, in one transaction, without touching what staff
+    changed: facts they edited and documents they added (knowledge/edits.py) are kept."""
     init_db(engine)
     added = updated = removed = 0
     with Session(engine, future=True) as session, session.begin():
@@ -65,7 +86,7 @@ def build(engine: Engine, dataset: Dataset) -> BuildReport:
         for record in dataset.sources:
             fields = dict(label=record.label, date=record.date, validity=record.validity,
                           status=record.status, published=record.published,
-                          valid_until=record.valid_until)
+                          valid_until=record.valid_until, text=_document_text(dataset, record))
             row = sources.get(record.file)
             if row is None:
                 row = sources[record.file] = Source(file=record.file, **fields)
@@ -78,25 +99,32 @@ def build(engine: Engine, dataset: Dataset) -> BuildReport:
         facts = {row.key: row for row in session.scalars(select(Fact))}
         wanted = {record.key for record in dataset.facts}
         for key, row in facts.items():
-            if key not in wanted:
+            if key not in wanted and not row.edited:
                 session.delete(row)
                 removed += 1
         for record in dataset.facts:
             fields = dict(topic=record.topic, label=record.label, status=record.status,
                           quote=record.quote, values=record.values,
                           applies_to=list(record.applies_to), note=record.note,
-                          review_by=record.review_by, source_id=sources[record.source].id)
+                          review_by=record.review_by, source_id=sources[record.source].id,
+                          file=record.file)
             row = facts.get(record.key)
             if row is None:
-                session.add(Fact(key=record.key, **fields))
+                row = Fact(key=record.key, version=1, edited=False, **fields)
+                session.add(row)
+                _record(session, row, record.source)
                 added += 1
+            elif row.edited:
+                continue  # staff changed it: their version stands until they restore another
             elif _assign(row, fields):
+                row.version += 1
+                _record(session, row, record.source)
                 updated += 1
         session.flush()
 
         known = {record.file for record in dataset.sources}
         for file, row in sources.items():
-            if file not in known:
+            if file not in known and row.text is None and not row.facts:
                 session.delete(row)
                 removed += 1
     return BuildReport(added, updated, removed, total=len(dataset.facts))

@@ -16,6 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The seed documents the data files cite (KNOWLEDGE_SEEDS, else ../shared/seeds beside the project).
+SEEDS_DIR = Path(os.environ.get("KNOWLEDGE_SEEDS") or PROJECT_ROOT.parent / "shared" / "seeds")
 
 
 def var_dir(env: Optional[Mapping[str, str]] = None) -> Path:

@@ -38,6 +38,9 @@ class SourceRecord:
     # The day after which the document no longer describes the programme (an expired RNCP
     # registration, a past edition), if known.
     valid_until: Optional[date] = None
+    # A document staff added (exported by `python -m knowledge export`): its text, under
+    # knowledge/data/; the seed documents are in the seed folder instead.
+    text_file: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Dataset:
 
     sources: tuple[SourceRecord, ...]
     facts: tuple[FactRecord, ...]
+    data_dir: Path = DATA_DIR
 
 
 def _read_yaml(path: Path, top_key: str) -> list[Any]:
@@ -132,6 +136,7 @@ def read_sources(path: Path) -> tuple[SourceRecord, ...]:
             status=_text(path, entry, item, "status"),
             published=_date(path, entry, item, "published"),
             valid_until=_date(path, entry, item, "valid_until"),
+            text_file=_text(path, entry, item, "text_file", required=False) or None,
         )
         if record.published is None:
             raise KnowledgeDataError(path, record.file, "'published' (YYYY-MM-DD) is required")
@@ -180,6 +185,11 @@ def _read_fact(path: Path, index: int, item: Any, sources: dict[str, SourceRecor
     return fact
 
 
+def document_path(source: SourceRecord, seeds: Path, data_dir: Path = DATA_DIR) -> Path:
+    """Where a document's text is: under knowledge/data/ for one staff added, else the seeds."""
+    return data_dir / source.text_file if source.text_file else seeds / source.file
+
+
 def read_dataset(data_dir: Path = DATA_DIR) -> Dataset:
     """Read and validate every data file; raise KnowledgeDataError on the first problem."""
     sources = read_sources(data_dir / SOURCES_FILE)
@@ -195,4 +205,4 @@ def read_dataset(data_dir: Path = DATA_DIR) -> Dataset:
                 raise KnowledgeDataError(path, fact.key, f"key already used in {seen[fact.key]}")
             seen[fact.key] = path.name
             facts.append(fact)
-    return Dataset(sources=sources, facts=tuple(facts))
+    return Dataset(sources=sources, facts=tuple(facts), data_dir=data_dir)

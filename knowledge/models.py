@@ -1,7 +1,7 @@
 """SQLAlchemy models of the knowledge database."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.schema import Column
 
@@ -21,6 +21,10 @@ class Source(Base):
     status = Column(String(20), nullable=False)
     published = Column(Date)
     valid_until = Column(Date)
+    # A document staff added from the review pages: its text, pasted, and who added it. The
+    # seed documents have none here (their text is in the seed folder).
+    text = Column(Text)
+    added_by = Column(String(120))
 
     facts = relationship("Fact", back_populates="source")
 
@@ -41,5 +45,28 @@ class Fact(Base):
     note = Column(Text)
     review_by = Column(Date)
     source_id = Column(Integer, ForeignKey("source.id"), nullable=False)
+    # The data file the fact is exported to (python -m knowledge export), its version, and
+    # whether staff changed it: a build from the data files then leaves it alone.
+    file = Column(String(120))
+    version = Column(Integer, nullable=False, default=1)
+    edited = Column(Boolean, nullable=False, default=False)
 
     source = relationship("Source", back_populates="facts")
+
+
+class FactVersion(Base):
+    """One version of a fact: what it said, from which document, who made it, when and why."""
+
+    __tablename__ = "fact_version"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(120), nullable=False, index=True)
+    version = Column(Integer, nullable=False)
+    values = Column(JSON, nullable=False)
+    quote = Column(Text, nullable=False)
+    source_file = Column(String(200), nullable=False)
+    review_by = Column(Date)
+    author = Column(String(120), nullable=False)
+    reason = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False)

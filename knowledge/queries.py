@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime
 from datetime import date
 from typing import Any, Iterable, Optional
 
@@ -34,7 +35,7 @@ class FactView:
     review_by: Optional[date] = None
 
 
-def _view(row: Fact) -> FactView:
+def view(row: Fact) -> FactView:
     return FactView(
         key=row.key,
         topic=row.topic,
@@ -52,6 +53,11 @@ def _view(row: Fact) -> FactView:
     )
 
 
+def utcnow() -> datetime.datetime:
+    """Now, in UTC, without time zone (as stored)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
 def facts(
     session: Session,
     statuses: Iterable[str] = CURRENT,
@@ -66,7 +72,7 @@ def facts(
     )
     if topics is not None:
         statement = statement.where(Fact.topic.in_(list(topics)))
-    return [_view(row) for row in session.scalars(statement)]
+    return [view(row) for row in session.scalars(statement)]
 
 
 def fact_by_key(session: Session, key: str) -> Optional[FactView]:
@@ -74,7 +80,7 @@ def fact_by_key(session: Session, key: str) -> Optional[FactView]:
     row = session.scalars(
         select(Fact).options(joinedload(Fact.source)).where(Fact.key == key)
     ).first()
-    return _view(row) if row else None
+    return view(row) if row else None
 
 
 def contact_address(session: Session) -> Optional[str]:

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.loader import read_dataset
+from knowledge.loader import document_path, read_dataset
 from knowledge.provenance import normalise, provenance_problems, value_in_text
 from tests.conftest import SEEDS
 
 FACTS = read_dataset().facts
+SOURCES = {source.file: source for source in read_dataset().sources}
 
 
 @pytest.mark.parametrize("fact", FACTS, ids=[f.key for f in FACTS])
 def test_fact_is_in_its_seed(fact):
-    seed = SEEDS / fact.source
+    seed = document_path(SOURCES[fact.source], SEEDS)
     assert seed.is_file(), f"{fact.key} cites {fact.source}, which is not in {SEEDS}"
     assert provenance_problems(fact.quote, fact.values, seed.read_text("utf-8")) == []
 

@@ -6,6 +6,7 @@ REVIEW_TOKEN, its pages rendered from templates/review.html and templates/login.
     10 wrong tokens a minute from one address (form, header or cookie): then 429 for a while
     POST /review/action                  the page's buttons
     the JSON API and exports             bot/web/review_api.py
+    the facts' pages (/connaissances)    bot/web/knowledge_page.py
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from jinja2 import Environment
 
 from bot.review import store
 from bot.settings import Settings
-from bot.web import review_api, review_data
+from bot.web import knowledge_api, knowledge_page, review_api, review_data
 from bot.web.common import SETTINGS, TEMPLATES, environment
 from bot.web.review_api import filters_of, settings_of
 from bot.web.security import AuthFailures
@@ -169,5 +170,6 @@ def create_review_app(settings: Settings, templates: Optional[Environment] = Non
 
     app.on_startup.append(purge_old_rows)
     app.add_routes([web.get("", page, name="page"), web.post("/login", login, name="login"),
-                    web.post("/action", page_action, name="action"), *review_api.routes()])
+                    web.post("/action", page_action, name="action"), *review_api.routes(),
+                    *knowledge_api.routes(), *knowledge_page.routes()])
     return app
