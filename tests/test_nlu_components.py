@@ -200,10 +200,13 @@ def test_only_messages_with_sentence_features_go_to_the_logistic_regression():
      "inform"),
     ("nlu_fallback", [{"entity": "funding_route", "value": "cpf"}], "nlu_fallback"),
     ("ask_cost", [{"entity": "diploma", "value": "licence"}], "ask_cost"),
+    # A bare number is an answer, whatever the classifier heard ("0" sounded like statistics).
+    ("ask_statistics", [{"entity": "duration", "value": 0.0}], "inform"),
 ])
 def test_an_unsure_message_describing_the_candidate_is_inform(intent, entities, expected):
     from bot.nlu.profile_entities import ProfileMeansInform
 
-    message = Message(data={"text": "x", "intent": {"name": intent, "confidence": 0.3}, "entities": entities})
+    text = "0" if intent == "ask_statistics" else "x"
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.3}, "entities": entities})
     [message] = ProfileMeansInform().process([message])
     assert message.get("intent")["name"] == expected

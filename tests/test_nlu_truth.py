@@ -151,3 +151,11 @@ def test_a_listed_message_gets_its_topics_whatever_the_classifier_said():
     assert message.get("intent")["name"] == "ask_prerequisites"
     assert message.get(SECOND_INTENT)["name"] == "ask_cost"
     assert [i["name"] for i in message.get(MORE_INTENTS)] == ["ask_duration"]
+
+
+@pytest.mark.parametrize("text", ["dix-huit mois", "licence de psycho, dix-huit mois en foyer", "vingt-cinq ans",
+                                  "monitrice educatrice depuis onze ans"])
+def test_spelling_never_touches_numbers_diplomas_or_jobs(text):
+    # "huit" is rare in the training examples: without protection it became "hui".
+    words = vocabulary(["hui hui mois mois ans ans depuis depuis"])
+    assert correct(normalise_text(text), words) == normalise_text(text)

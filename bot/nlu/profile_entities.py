@@ -92,8 +92,11 @@ class ProfileMeansInform(StatelessComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             found = {e.get(ENTITY_ATTRIBUTE_TYPE) for e in message.get(ENTITIES) or []}
+            # A bare number ("0", "12") is an answer (to "how many years?"), never a question.
+            bare_number = "duration" in found and not any(c.isalpha() for c in message.get(TEXT) or "")
             profile = (intent.get("name") in UNSURE and found & PROFILE_ENTITIES
-                       or intent.get("name") in OFF_TOPIC and "experience_years" in found)
+                       or intent.get("name") in OFF_TOPIC and "experience_years" in found
+                       or bare_number and intent.get("name") != "inform")
             if profile and not message.get(TRUNCATED):
                 message.set(INTENT, {"name": "inform", "confidence": intent.get("confidence")}, add_to_output=True)
         return messages

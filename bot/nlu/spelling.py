@@ -32,6 +32,23 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 Vocabulary = Dict[str, int]
 
+# Words never corrected, whatever the training data uses: French numbers (read by text2num,
+# "dix-huit mois"), and the words of diplomas and jobs the profile reader matches.
+NUMBER_WORDS = ("zero", "zéro", "un", "une", "deux", "trois", "quatre", "cinq", "six", "sept", "huit",
+                "neuf", "dix", "onze", "douze", "treize", "quatorze", "quinze", "seize", "vingt",
+                "vingts", "trente", "quarante", "cinquante", "soixante", "septante", "huitante",
+                "octante", "nonante", "cent", "cents", "mille", "demi", "demie")
+
+
+def protected_words() -> frozenset[str]:
+    """NUMBER_WORDS, and every word of knowledge/diplomas.yml's diplomas and jobs."""
+    from knowledge import eligibility
+
+    forms = [form for diploma in eligibility.diplomas() for form in diploma.forms]
+    any_field, in_fields = eligibility.job_words()
+    words = {w.lower() for form in (*forms, *any_field, *in_fields) for w in _WORD.findall(str(form))}
+    return frozenset(words | set(NUMBER_WORDS))
+
 
 def vocabulary(texts: Iterable[str], min_count: int = 2) -> Vocabulary:
     """The lower-case words used at least min_count times in the texts, with their counts."""
@@ -50,11 +67,20 @@ def closest(word: str, words: Vocabulary, cutoff: float) -> Optional[str]:
     return found[0] if found else None
 
 
+_PROTECTED: list[frozenset[str]] = []
+
+
+def _protected() -> frozenset[str]:
+    if not _PROTECTED:
+        _PROTECTED.append(protected_words())
+    return _PROTECTED[0]
+
+
 def correct(text: str, words: Vocabulary, cutoff: float = 80.0, min_length: int = 3) -> str:
     """The text with unknown lower-case words replaced by their closest known word."""
     def replace(match: "re.Match[str]") -> str:
         word = match.group(0)
-        if len(word) < min_length or word != word.lower() or word in words:
+        if len(word) < min_length or word != word.lower() or word in words or word in _protected():
             return word
         start, end = match.start(), match.end()
         around = text[max(0, start - 1):end + 1]
