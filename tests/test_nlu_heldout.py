@@ -20,11 +20,11 @@ TYPOS = ROOT / "tests" / "nlu" / "typos.yml"
 MODEL = ROOT / "models" / "assistant.tar.gz"
 # Floors set from measurement (see docs/nlu.md), a few points under what the
 # model reaches, so that a real regression fails and run-to-run noise does not.
-# Measured on 2026-12-01 (docs/nlu.md): accuracy 0.961, off-topic recall 0.971, false
-# fallback 1.9 %, near misses refused 0.955 (the set the near-miss guard was built on) and 0.912
-# (a set written after it), SMS / typo accuracy 0.876.
-MIN_ACCURACY = 0.95
-MIN_OUT_OF_SCOPE_RECALL = 0.95
+# Measured on 2026-12-01 (docs/nlu.md): accuracy 0.956, off-topic recall 0.956 (67 of 70), false
+# fallback 2.5 %, near misses refused 0.946 (the set the near-miss guard was built on) and 0.938
+# (a set written after it), SMS / typo accuracy 0.884.
+MIN_ACCURACY = 0.945
+MIN_OUT_OF_SCOPE_RECALL = 0.93
 MAX_IN_SCOPE_FALSE_FALLBACK = 0.03
 MIN_NEAR_MISS_REFUSAL = 0.93
 MIN_NEAR_MISS_FRESH_REFUSAL = 0.88
