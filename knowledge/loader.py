@@ -140,6 +140,8 @@ def read_sources(path: Path) -> tuple[SourceRecord, ...]:
         )
         if record.published is None:
             raise KnowledgeDataError(path, record.file, "'published' (YYYY-MM-DD) is required")
+        if len(record.date) > 120:
+            raise KnowledgeDataError(path, record.file, "'date' is what answers say: 120 characters at most")
         if record.status not in STATUSES:
             raise KnowledgeDataError(path, record.file, f"status must be one of {STATUSES}")
         records.append(record)

@@ -16,7 +16,7 @@ class Source(Base):
     id = Column(Integer, primary_key=True)
     file = Column(String(200), unique=True, nullable=False)
     label = Column(Text, nullable=False)
-    date = Column(String(40), nullable=False)
+    date = Column(String(120), nullable=False)
     validity = Column(Text, nullable=False)
     status = Column(String(20), nullable=False)
     published = Column(Date)
