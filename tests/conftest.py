@@ -12,6 +12,7 @@ import asyncio  # noqa: E402
 import email  # noqa: E402
 import email.policy  # noqa: E402
 import socket  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any, Callable, Dict, List, Optional  # noqa: E402
 
 import pytest  # noqa: E402
@@ -185,3 +186,29 @@ def render(domain) -> Callable[..., str]:
         return generator.generate_from_slots(message["response"], slots or {}, "rest", **kwargs)["text"]
 
     return text
+
+
+# A newer page of the programme, as staff would paste it (tests of knowledge edits and pages).
+STAFF_TOKEN = "jeton-de-test-connaissances"
+NEW_PAGE = ("Manager d'organismes à vocation sociale et culturelle en ESS. Il ouvre sa 34ème promotion "
+            "en novembre 2026.\nCoût et modalités d'inscription\n10 500 € dans le cadre d'un financement "
+            "par un tiers (entreprise, institution, OPCO...) ou via le CPF (pour les deux années)\n"
+            "5 250 € dans le cadre d'un financement individuel (pour les deux années)")
+NEW_QUOTE = ("10 500 € dans le cadre d'un financement par un tiers (entreprise, institution, OPCO...) ou via "
+             "le CPF (pour les deux années)")
+NEW_VALUES = {"amount": "10 500 €",
+              "funding": "financement par un tiers (entreprise, institution, OPCO...) ou via le CPF",
+              "period": "pour les deux années"}
+
+
+@pytest.fixture()
+def staff_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A knowledge database of its own, the web app's and action server's settings on it, and
+    the review token STAFF_TOKEN."""
+    url = f"sqlite:///{tmp_path / 'knowledge.db'}"
+    engine = make_engine(url)
+    build(engine, read_dataset())
+    engine.dispose()
+    monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
+    monkeypatch.setenv("REVIEW_TOKEN", STAFF_TOKEN)
+    return url

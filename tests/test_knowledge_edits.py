@@ -15,29 +15,13 @@ from bot.web.app import create_app
 from knowledge.build import build
 from knowledge.db import make_engine
 from knowledge.loader import read_dataset
+from tests.conftest import NEW_PAGE, NEW_QUOTE, NEW_VALUES, STAFF_TOKEN
 
-TOKEN = "jeton-de-test-connaissances"
+TOKEN = STAFF_TOKEN
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
-NEW_PAGE = ("Manager d'organismes à vocation sociale et culturelle en ESS. Il ouvre sa 34ème promotion "
-            "en novembre 2026.\nCoût et modalités d'inscription\n10 500 € dans le cadre d'un financement "
-            "par un tiers (entreprise, institution, OPCO...) ou via le CPF (pour les deux années)\n"
-            "5 250 € dans le cadre d'un financement individuel (pour les deux années)")
-QUOTE = ("10 500 € dans le cadre d'un financement par un tiers (entreprise, institution, OPCO...) ou via "
-         "le CPF (pour les deux années)")
-VALUES = {"amount": "10 500 €", "funding": "financement par un tiers (entreprise, institution, OPCO...) ou via le CPF",
-          "period": "pour les deux années"}
+QUOTE = NEW_QUOTE
+VALUES = NEW_VALUES
 
-
-@pytest.fixture()
-def kb(tmp_path, monkeypatch) -> str:
-    """A knowledge database of its own, and the web app's and action server's settings on it."""
-    url = f"sqlite:///{tmp_path / 'knowledge.db'}"
-    engine = make_engine(url)
-    build(engine, read_dataset())
-    engine.dispose()
-    monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
-    monkeypatch.setenv("REVIEW_TOKEN", TOKEN)
-    return url
 
 
 def http(*calls: Any) -> list[tuple[int, Any]]:
@@ -60,7 +44,7 @@ def cost_answer(run_action, make_tracker, render, route: str = "employeur") -> s
     return render(messages[0], slots)
 
 
-def test_a_fact_updated_from_a_new_document_is_answered_and_cited_at_once(kb, domain, run_action, make_tracker, render):
+def test_a_fact_updated_from_a_new_document_is_answered_and_cited_at_once(staff_kb, domain, run_action, make_tracker, render):
     assert "10 005 €" in cost_answer(run_action, make_tracker, render)
     [(added, source), (updated, fact)] = http(
         ("POST", "/sources", {"id": "cestes-2026", "title": "page de la formation sur le site du CESTES (34e promotion)",
@@ -86,7 +70,7 @@ def test_a_fact_updated_from_a_new_document_is_answered_and_cited_at_once(kb, do
     ({"review_by": "bientôt"}, "« review_by » : une date AAAA-MM-JJ est attendue"),
     ({"values": {**VALUES, "amount": True}}, "« values » : value 'amount' holds True: only text and integers"),
 ])
-def test_a_change_the_document_does_not_back_is_refused_and_changes_nothing(kb, change, error):
+def test_a_change_the_document_does_not_back_is_refused_and_changes_nothing(staff_kb, change, error):
     body = {"values": VALUES, "source": "cestes-2026", "quote": QUOTE, "reason": "tarifs 2026", **change}
     results = http(
         ("POST", "/sources", {"id": "cestes-2026", "title": "page 2026", "date": "2026-11-15", "text": NEW_PAGE}),
@@ -99,11 +83,11 @@ def test_a_change_the_document_does_not_back_is_refused_and_changes_nothing(kb, 
     assert [v["version"] for v in results[3][1]["versions"]] == [1]
 
 
-def test_history_restore_and_builds_keep_staff_changes(kb, domain, run_action, make_tracker, render):
+def test_history_restore_and_builds_keep_staff_changes(staff_kb, domain, run_action, make_tracker, render):
     http(("POST", "/sources", {"id": "cestes-2026", "title": "page 2026", "date": "2026-11-15", "text": NEW_PAGE}),
          ("PUT", "/facts/cost.third_party", {"values": VALUES, "source": "cestes-2026", "quote": QUOTE,
                                              "reason": "tarifs 2026", "author": "Claire"}))
-    engine = make_engine(kb)
+    engine = make_engine(staff_kb)
     build(engine, read_dataset())  # `make run` builds again: the staff change stays
     engine.dispose()
     assert "10 500 €" in cost_answer(run_action, make_tracker, render)
@@ -119,7 +103,7 @@ def test_history_restore_and_builds_keep_staff_changes(kb, domain, run_action, m
     assert "10 005 €" in answer and "10 500" not in answer
 
 
-def test_the_facts_list_shows_documents_dates_and_review_dates(kb):
+def test_the_facts_list_shows_documents_dates_and_review_dates(staff_kb):
     [(status, body)] = http(("GET", "/facts", None))
     facts = {f["key"]: f for f in body["facts"]}
     assert status == 200 and len(facts) == len(read_dataset().facts)
@@ -140,15 +124,15 @@ def test_the_facts_list_shows_documents_dates_and_review_dates(kb):
     ("POST", "/sources", {"id": "001_0804f255e4d6d6ac.txt", "title": "t", "date": "2026-01-01", "text": "x"}, 422,
      "un document « 001_0804f255e4d6d6ac.txt » existe déjà"),
 ])
-def test_bad_requests_get_a_french_error(kb, method, path, body, status, error):
+def test_bad_requests_get_a_french_error(staff_kb, method, path, body, status, error):
     assert http((method, path, body)) == [(status, {"error": error})]
 
 
-def test_the_knowledge_api_needs_the_token(kb):
+def test_the_knowledge_api_needs_the_token(staff_kb):
     assert http(("GET", "/facts", None, {})) == [(401, {"error": "authentification requise"})]
 
 
-def test_export_writes_staff_changes_back_and_a_build_from_them_gives_the_same_facts(kb, tmp_path):
+def test_export_writes_staff_changes_back_and_a_build_from_them_gives_the_same_facts(staff_kb, tmp_path):
     import shutil
 
     from sqlalchemy.orm import Session
@@ -164,7 +148,7 @@ def test_export_writes_staff_changes_back_and_a_build_from_them_gives_the_same_f
                                              "reason": "tarifs 2026", "review_by": "2027-09-01", "author": "Claire"}))
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
-    engine = make_engine(kb)
+    engine = make_engine(staff_kb)
     with Session(engine, future=True) as session:
         report = export(session, data)
         again = export(session, data)

@@ -15,37 +15,19 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.settings import Settings
 from bot.web.app import create_app
-from knowledge.build import build
-from knowledge.db import make_engine
 from knowledge.loader import read_dataset
+from tests.conftest import NEW_PAGE, NEW_QUOTE, NEW_VALUES, STAFF_TOKEN
 
-TOKEN = "jeton-de-test-page-connaissances"
+TOKEN = STAFF_TOKEN
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 PAGE = "/review/connaissances"
-NEW_PAGE = ("Manager d'organismes à vocation sociale et culturelle en ESS. Il ouvre sa 34ème promotion "
-            "en novembre 2026.\nCoût et modalités d'inscription\n10 500 € dans le cadre d'un financement "
-            "par un tiers (entreprise, institution, OPCO...) ou via le CPF (pour les deux années)\n"
-            "5 250 € dans le cadre d'un financement individuel (pour les deux années)")
-QUOTE = ("10 500 € dans le cadre d'un financement par un tiers (entreprise, institution, OPCO...) ou via "
-         "le CPF (pour les deux années)")
-VALUES = {"amount": "10 500 €", "funding": "financement par un tiers (entreprise, institution, OPCO...) ou via le CPF",
-          "period": "pour les deux années"}
+QUOTE = NEW_QUOTE
+VALUES = NEW_VALUES
 DOCUMENT = {"id": "cestes-2026", "title": "page de la formation sur le site du CESTES (34e promotion)",
             "date": "2026-11-15", "text": NEW_PAGE, "author": "Claire"}
 UPDATE = {**{f"value.{name}": value for name, value in VALUES.items()}, "source": "cestes-2026", "quote": QUOTE,
           "reason": "tarifs de la 34e promotion", "review_by": "", "author": "Claire"}
 
-
-@pytest.fixture()
-def kb(tmp_path, monkeypatch) -> str:
-    """A knowledge database of its own, and the web app's settings on it."""
-    url = f"sqlite:///{tmp_path / 'knowledge.db'}"
-    engine = make_engine(url)
-    build(engine, read_dataset())
-    engine.dispose()
-    monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
-    monkeypatch.setenv("REVIEW_TOKEN", TOKEN)
-    return url
 
 
 def serve(scenario: Callable[[TestClient], Awaitable[Any]]) -> Any:
@@ -108,7 +90,7 @@ def versions(page: str) -> list[str]:
     return [text_of(r).strip() for r in table.split("<tr>")[2:]]
 
 
-def test_the_pages_need_the_token(kb):
+def test_the_pages_need_the_token(staff_kb):
     async def scenario(client):
         for path in (PAGE, f"{PAGE}/cost.individual"):
             response = await client.get(path)
@@ -121,7 +103,7 @@ def test_the_pages_need_the_token(kb):
     serve(scenario)
 
 
-def test_the_list_shows_topics_in_french_documents_dates_and_facts_to_recheck(kb):
+def test_the_list_shows_topics_in_french_documents_dates_and_facts_to_recheck(staff_kb):
     page = serve(lambda client: get(client, PAGE))
     assert '<html lang="fr">' in page and "<h1>Connaissances</h1>" in page
     headings = [text_of(h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page)]
@@ -138,7 +120,7 @@ def test_the_list_shows_topics_in_french_documents_dates_and_facts_to_recheck(kb
     assert "<script" not in page and "style=" not in page
 
 
-def test_a_document_added_then_a_fact_updated_through_the_forms(kb):
+def test_a_document_added_then_a_fact_updated_through_the_forms(staff_kb):
     async def scenario(client):
         # The document form is multipart (a long pasted text stays under the body limit).
         assert await post(client, f"{PAGE}/source", multipart(DOCUMENT)) == f"{PAGE}?ok=source"
@@ -170,7 +152,7 @@ def test_a_document_added_then_a_fact_updated_through_the_forms(kb):
     ({"reason": ""}, "« motif » est obligatoire"),
     ({"source": "inconnu"}, "document inconnu : 'inconnu'"),
 ])
-def test_a_refused_update_is_shown_in_french_and_changes_nothing(kb, change, error):
+def test_a_refused_update_is_shown_in_french_and_changes_nothing(staff_kb, change, error):
     async def scenario(client):
         await post(client, f"{PAGE}/source", DOCUMENT)
         refused = await post(client, f"{PAGE}/cost.third_party/update", {**UPDATE, **change}, status=422)
@@ -185,7 +167,7 @@ def test_a_refused_update_is_shown_in_french_and_changes_nothing(kb, change, err
     assert len(versions(page)) == 1 and 'role="alert"' not in page and 'role="status"' not in page
 
 
-def test_restoring_version_1_brings_the_old_value_back_as_version_3(kb):
+def test_restoring_version_1_brings_the_old_value_back_as_version_3(staff_kb):
     async def scenario(client):
         await post(client, f"{PAGE}/source", DOCUMENT)
         await post(client, f"{PAGE}/cost.third_party/update", UPDATE)
@@ -205,7 +187,7 @@ def test_restoring_version_1_brings_the_old_value_back_as_version_3(kb):
     assert alert(missing) == "Erreur : aucune version 9 de « cost.third_party ». Rien n'a été enregistré."
 
 
-def test_integer_values_stay_integers_and_lists_are_read_only(kb):
+def test_integer_values_stay_integers_and_lists_are_read_only(staff_kb):
     rule = read_dataset()
     fact = next(f for f in rule.facts if f.key == "derogation.rule")
     form = {"value.text": fact.values["text"], "source": fact.source, "quote": fact.quote, "reason": "relu",
@@ -224,12 +206,12 @@ def test_integer_values_stay_integers_and_lists_are_read_only(kb):
     assert 'name="value.items"' not in jobs and "Les listes sont modifiées par un développeur" in jobs
 
 
-def test_an_unknown_fact_is_a_404_in_french(kb):
+def test_an_unknown_fact_is_a_404_in_french(staff_kb):
     page = serve(lambda client: get(client, f"{PAGE}/nope.nope", status=404))
     assert alert(page) == "Erreur : aucune information « nope.nope »"
 
 
-def test_what_staff_type_is_escaped(kb):
+def test_what_staff_type_is_escaped(staff_kb):
     title = "<script>alert(1)</script> nouvelle page"
 
     async def scenario(client):
@@ -242,7 +224,7 @@ def test_what_staff_type_is_escaped(kb):
         assert "&lt;script&gt;alert(1)&lt;/script&gt; nouvelle page" in page
 
 
-def test_a_form_over_the_body_limit_is_refused_in_french(kb):
+def test_a_form_over_the_body_limit_is_refused_in_french(staff_kb):
     async def scenario(client):
         refused = await post(client, f"{PAGE}/source", {**DOCUMENT, "text": "é" * 12_000}, status=413)
         return refused, await get(client, PAGE), await get(client, "/review")
