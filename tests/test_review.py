@@ -62,6 +62,17 @@ def test_groups_ignore_case_accents_and_punctuation(log_url):
     assert [(g["group"], g["count"]) for g in groups] == [("ou est la cantine", 2), ("quel temps demain", 1)]
 
 
+def test_near_duplicates_are_grouped_with_their_variants(log_url):
+    add(log_url, *(store.Entry("a", text, "fallback") for text in (
+        "combien coûte la formation ?", "Combien coute la formation", "combien coute la formaton",
+        "la formation coûte combien", "c'est où la formation ?", "quel temps demain")))
+    groups = store.groups(logged(log_url))
+    assert [(g["group"], g["count"]) for g in groups] == [
+        ("combien coute la formation", 4), ("c est ou la formation", 1), ("quel temps demain", 1)]
+    assert sorted(groups[0]["variants"]) == ["combien coute la formation", "combien coute la formaton",
+                                             "la formation coute combien"]
+
+
 def test_many_conversations_writing_at_once_lose_nothing(log_url):
     errors = []
     store.session(log_url).close()  # the table, created once as any process's first write would
@@ -478,3 +489,17 @@ def test_the_csv_export_survives_control_characters():
            "reply": "ok\r\nfin\x85", "entry": None}
     parsed = list(csv.reader(io.StringIO(csv_export([row]).decode("utf-8-sig"), newline=""), delimiter=";"))
     assert parsed[1][3] == "abc\td" and parsed[1][6] == "x" and parsed[1][7] == "ok\nfin"
+
+
+def test_the_page_shows_a_groups_variants(log_url, monkeypatch):
+    monkeypatch.setenv("REVIEW_TOKEN", TOKEN)
+    add(log_url, store.Entry("a", "combien coûte la formation ?", "fallback"),
+        store.Entry("b", "combien coute la formaton", "fallback"))
+
+    async def scenario():
+        async with TestClient(TestServer(create_app(Settings.from_env()))) as client:
+            page = await client.get("/review", headers={"Authorization": f"Bearer {TOKEN}"})
+            return page.status, await page.text()
+
+    status, html = asyncio.run(scenario())
+    assert status == 200 and "<small>variantes : combien coute la formaton</small>" in html

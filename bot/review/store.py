@@ -94,18 +94,39 @@ def entries(*, session: Session, filters: Filters = Filters(), limit: int = 1000
     return [as_dict(row) for row in session.scalars(_select(filters).limit(limit))]
 
 
+# How close (rapidfuzz token_sort_ratio, 0-100) two normalised questions must be to be one group:
+# "combien coute la formation" and "combien coute la formaton" or "cb coute la formation".
+NEAR_DUPLICATE = 85.0
+
+
 def groups(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows grouped by normalised text, the largest groups first."""
+    """Rows grouped by normalised text, near duplicates together (typos, word order), the
+    largest groups first; each group lists its variants."""
+    from rapidfuzz import fuzz, process
+
     by_key: dict[str, dict[str, Any]] = {}
     for row in rows:
         group = by_key.setdefault(row["group"], {"group": row["group"], "text": row["text"], "count": 0,
                                                 "ids": [], "reasons": Counter(), "last": row["created_at"],
-                                                "statuses": Counter()})
+                                                "statuses": Counter(), "variants": [row["group"]]})
         group["count"] += 1
         group["ids"].append(row["id"])
         group["reasons"][row["reason"]] += 1
         group["statuses"][row["status"]] += 1
-    return sorted(by_key.values(), key=lambda g: (-g["count"], g["group"]))
+    merged: list[dict[str, Any]] = []
+    for group in sorted(by_key.values(), key=lambda g: (-g["count"], g["group"])):
+        found = process.extractOne(group["group"], [m["group"] for m in merged], scorer=fuzz.token_sort_ratio,
+                                   score_cutoff=NEAR_DUPLICATE) if merged else None
+        if found is None:
+            merged.append(group)
+            continue
+        leader = merged[found[2]]
+        leader["count"] += group["count"]
+        leader["ids"] += group["ids"]
+        leader["reasons"].update(group["reasons"])
+        leader["statuses"].update(group["statuses"])
+        leader["variants"].append(group["group"])
+    return sorted(merged, key=lambda g: (-g["count"], g["group"]))
 
 
 def set_status(*, session: Session, ids: Iterable[int], status: str, intent: Optional[str] = None) -> int:
