@@ -503,3 +503,20 @@ def test_the_page_shows_a_groups_variants(log_url, monkeypatch):
 
     status, html = asyncio.run(scenario())
     assert status == 200 and "<small>variantes : combien coute la formaton</small>" in html
+
+
+def test_the_page_shows_the_answer_given_and_the_guesses_as_french_topics(log_url, monkeypatch):
+    monkeypatch.setenv("REVIEW_TOKEN", TOKEN)
+    add(log_url, store.Entry("a", "et le tarif du module ?", "low_confidence",
+                             [{"name": "ask_coop_module", "confidence": 0.41}, {"name": "ask_cost", "confidence": 0.39}],
+                             "Le module coopératif coûte 400 €."))
+
+    async def scenario():
+        async with TestClient(TestServer(create_app(Settings.from_env()))) as client:
+            page = await client.get("/review", headers={"Authorization": f"Bearer {TOKEN}"})
+            return await page.text()
+
+    html = asyncio.run(scenario())
+    assert "<small>l'assistant a pensé à : Module coopératif, Coût</small>" in html
+    assert "<summary>Réponse donnée</summary><p>Le module coopératif coûte 400 €.</p>" in html
+    assert '<option value="ask_cost">Coût</option>' in html

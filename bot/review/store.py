@@ -108,7 +108,8 @@ def groups(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         group = by_key.setdefault(row["group"], {"group": row["group"], "text": row["text"], "count": 0,
                                                 "ids": [], "reasons": Counter(), "last": row["created_at"],
-                                                "statuses": Counter(), "variants": [row["group"]]})
+                                                "statuses": Counter(), "variants": [row["group"]],
+                                                "reply": row.get("reply"), "intents": row.get("intents") or []})
         group["count"] += 1
         group["ids"].append(row["id"])
         group["reasons"][row["reason"]] += 1

@@ -20,7 +20,7 @@ from jinja2 import Environment
 
 from bot.review import store
 from bot.settings import Settings
-from bot.web import knowledge_api, knowledge_page, review_api, review_data
+from bot.web import knowledge_api, knowledge_page, review_api, review_data, topic_labels
 from bot.web.common import SETTINGS, TEMPLATES, environment
 from bot.web.review_api import filters_of, settings_of
 from bot.web.security import AuthFailures
@@ -154,7 +154,8 @@ async def page(request: web.Request) -> web.Response:
     query = _query(filters)
     html = request.config_dict[TEMPLATES].get_template("review.html").render(
         root=root_of(request), filters=filters, query=query, days=review_data.DASHBOARD_DAYS,
-        reason_labels=REASON_LABELS, status_labels=STATUS_LABELS, **data)
+        reason_labels=REASON_LABELS, status_labels=STATUS_LABELS, topic_label=topic_labels.label,
+        guesses=topic_labels.guesses, **data)
     return web.Response(content_type="text/html", text=html)
 
 
