@@ -37,11 +37,6 @@ def named_subject(text: str) -> Optional[str]:
     return next((subject for subject, pattern in _NAMED if pattern.search(words)), None)
 
 
-def asks_about_programme(text: str) -> bool:
-    """True when a cost question names the diploma rather than "it"."""
-    return named_subject(text) == DIPLOMA
-
-
 def subject_of(tracker: Tracker) -> str:
     """What is priced: named in the message, else the last answer's subject, else the diploma."""
     named = named_subject(tracker.latest_message.get("text") or "")

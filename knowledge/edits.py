@@ -70,7 +70,8 @@ def add_source(session: Session, file: Any, title: Any, day: Any, text: Any, aut
     return source
 
 
-def _fact(session: Session, key: str) -> Fact:
+def get_fact(session: Session, key: str) -> Fact:
+    """A fact with its document; NotFound if there is none."""
     fact = session.scalar(select(Fact).options(joinedload(Fact.source)).where(Fact.key == key))
     if fact is None:
         raise NotFound(f"aucune information « {key} »")
@@ -91,7 +92,7 @@ def _apply(session: Session, fact: Fact, values: dict, source: Source, quote: st
 def update_fact(session: Session, key: str, values: Any, source_file: Any, quote: Any,
                 reason: Any, author: str, seeds: Path, review_by: Any = None) -> Fact:
     """A new version of a fact, from a document that states it; EditRefused otherwise."""
-    fact = _fact(session, key)
+    fact = get_fact(session, key)
     if not isinstance(values, dict):
         raise EditRefused("« values » : un objet est attendu")
     if set(values) != set(fact.values):
@@ -131,7 +132,7 @@ def _french(problem: str) -> str:
 
 def history(session: Session, key: str) -> list[dict[str, Any]]:
     """The versions of a fact, newest first."""
-    _fact(session, key)
+    get_fact(session, key)
     rows = session.scalars(select(FactVersion).where(FactVersion.key == key)
                            .order_by(FactVersion.version.desc()))
     return [{"version": r.version, "values": r.values, "quote": r.quote, "source": r.source_file,
@@ -142,7 +143,7 @@ def history(session: Session, key: str) -> list[dict[str, Any]]:
 
 def restore(session: Session, key: str, version: Any, author: str, reason: Any) -> Fact:
     """Make an older version the current one, as a new version."""
-    fact = _fact(session, key)
+    fact = get_fact(session, key)
     if not isinstance(version, int) or isinstance(version, bool):
         raise EditRefused("« version » : un entier est attendu")
     old = session.scalar(select(FactVersion).where(FactVersion.key == key, FactVersion.version == version))

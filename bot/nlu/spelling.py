@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from collections import Counter
 from typing import Any, Dict, Iterable, List, Optional, Text
 
@@ -40,6 +41,7 @@ NUMBER_WORDS = ("zero", "zéro", "un", "une", "deux", "trois", "quatre", "cinq",
                 "octante", "nonante", "cent", "cents", "mille", "demi", "demie")
 
 
+@lru_cache(maxsize=1)
 def protected_words() -> frozenset[str]:
     """NUMBER_WORDS, and every word of knowledge/diplomas.yml's diplomas and jobs."""
     from knowledge import eligibility
@@ -67,20 +69,11 @@ def closest(word: str, words: Vocabulary, cutoff: float) -> Optional[str]:
     return found[0] if found else None
 
 
-_PROTECTED: list[frozenset[str]] = []
-
-
-def _protected() -> frozenset[str]:
-    if not _PROTECTED:
-        _PROTECTED.append(protected_words())
-    return _PROTECTED[0]
-
-
 def correct(text: str, words: Vocabulary, cutoff: float = 80.0, min_length: int = 3) -> str:
     """The text with unknown lower-case words replaced by their closest known word."""
     def replace(match: "re.Match[str]") -> str:
         word = match.group(0)
-        if len(word) < min_length or word != word.lower() or word in words or word in _protected():
+        if len(word) < min_length or word != word.lower() or word in words or word in protected_words():
             return word
         start, end = match.start(), match.end()
         around = text[max(0, start - 1):end + 1]

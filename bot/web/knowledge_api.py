@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bot import db
-from bot.web.review_api import _json_body, settings_of
+from bot.web.review_api import json_body, settings_of
 from knowledge import edits
 from knowledge.db import SEEDS_DIR
 from knowledge.freshness import to_recheck
@@ -88,12 +88,12 @@ async def api_facts(request: web.Request) -> web.Response:
 async def api_fact(request: web.Request) -> web.Response:
     """One fact."""
     key, today = request.match_info["key"], settings_of(request).today()
-    return web.json_response(await _guarded(request, lambda s: fact_json(edits._fact(s, key), today), write=False))
+    return web.json_response(await _guarded(request, lambda s: fact_json(edits.get_fact(s, key), today), write=False))
 
 
 async def api_update(request: web.Request) -> web.Response:
     """A new version of a fact, checked against its document."""
-    key, today, body = request.match_info["key"], settings_of(request).today(), await _json_body(request)
+    key, today, body = request.match_info["key"], settings_of(request).today(), await json_body(request)
 
     def work(session: Any) -> dict[str, Any]:
         row = edits.update_fact(session, key, body.get("values"), body.get("source"), body.get("quote"),
@@ -111,7 +111,7 @@ async def api_history(request: web.Request) -> web.Response:
 
 async def api_restore(request: web.Request) -> web.Response:
     """An older version made current again."""
-    key, today, body = request.match_info["key"], settings_of(request).today(), await _json_body(request)
+    key, today, body = request.match_info["key"], settings_of(request).today(), await json_body(request)
 
     def work(session: Any) -> dict[str, Any]:
         return fact_json(edits.restore(session, key, body.get("version"), _author(body), body.get("reason")), today)
@@ -121,7 +121,7 @@ async def api_restore(request: web.Request) -> web.Response:
 
 async def api_add_source(request: web.Request) -> web.Response:
     """A newer document, pasted by staff."""
-    body = await _json_body(request)
+    body = await json_body(request)
 
     def work(session: Any) -> dict[str, Any]:
         source: Source = edits.add_source(session, body.get("id"), body.get("title"), body.get("date"),

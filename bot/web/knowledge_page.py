@@ -116,7 +116,7 @@ def _list_data(session: Session, today: datetime.date) -> dict[str, Any]:
 
 def _fact_data(session: Session, key: str, today: datetime.date) -> dict[str, Any]:
     """One fact, the documents, its history (newest first); edits.NotFound for an unknown key."""
-    fact = _fact(edits._fact(session, key), today)
+    fact = _fact(edits.get_fact(session, key), today)
     sources = _sources(session)
     by_file = {source["file"]: source for source in sources}
     history = []
@@ -232,7 +232,7 @@ async def update(request: web.Request) -> web.StreamResponse:
         return await _show_fact(request, key, 413, error=error, form=form)
 
     def work(session: Session) -> None:
-        row = edits._fact(session, key)
+        row = edits.get_fact(session, key)
         edits.update_fact(session, key, _values(row, form), form.get("source"), form.get("quote"),
                           form.get("reason"), _author(form), SEEDS_DIR, form.get("review_by") or None)
 

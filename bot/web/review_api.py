@@ -48,7 +48,7 @@ def filters_of(request: web.Request) -> store.Filters:
     return store.Filters(reason, status, _date(request.query.get("since")), _date(request.query.get("until")))
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -87,7 +87,7 @@ async def api_dashboard(request: web.Request) -> web.Response:
 
 async def api_status(request: web.Request) -> web.Response:
     """Mark rows resolved, ignored or new."""
-    body = await _json_body(request)
+    body = await json_body(request)
     ids, status = body.get("ids"), body.get("status")
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids) or status not in STATUSES:
         raise web.HTTPBadRequest(text='attendu : {"ids": [entiers], "status": "resolved|ignored|new"}')
@@ -97,7 +97,7 @@ async def api_status(request: web.Request) -> web.Response:
 
 async def api_promote(request: web.Request) -> web.Response:
     """Promote one question as a training example."""
-    body = await _json_body(request)
+    body = await json_body(request)
     return web.json_response(await promote(request, body.get("id"), body.get("intent")))
 
 
