@@ -3,7 +3,9 @@
 Every answer needs the current facts, and the knowledge base changes only when `make knowledge`
 rebuilds it. The action server therefore keeps the facts in memory and reads them again when
 the database changes: for a SQLite file, when its size or modification time (or its WAL's)
-changes; for a server database (PostgreSQL), after REFRESH_S seconds.
+changes; for a server database (PostgreSQL), when the stamp builds and staff edits write
+(knowledge/revision.py) changes, and after REFRESH_S seconds in any case (a change made by hand
+in SQL records no stamp).
 Blocking (file system, database): actions call `load_facts` in a worker thread.
 """
 from __future__ import annotations
@@ -19,11 +21,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db
 from bot.settings import Settings
-from knowledge import queries
+from knowledge import queries, revision
 from knowledge.db import KnowledgeUnavailable
 from knowledge.queries import FactView
 
-# How long facts read from a server database are reused.
+# How long facts read from a server database are reused at most.
 REFRESH_S = 30.0
 
 
@@ -51,7 +53,15 @@ def _version(url: str) -> object:
         if stamps[0] is None:
             raise KnowledgeUnavailable(f"knowledge database {parsed.database} not found: run `make knowledge`")
         return tuple(stamps)
-    return int(time.monotonic() // REFRESH_S)
+    try:
+        with db.existing_session(url) as session:
+            stamp = revision.stamp(session)
+    except SQLAlchemyError:
+        # Unreadable (built before stamps, or unreachable for a moment): the copy in memory
+        # stands until the period ends.
+        known = _snapshots.get(url)
+        stamp = known.version[0] if known is not None and isinstance(known.version, tuple) else None
+    return stamp, int(time.monotonic() // REFRESH_S)
 
 
 def _read(url: str) -> tuple[FactView, ...]:

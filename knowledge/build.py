@@ -14,6 +14,7 @@ from knowledge.db import create_tables
 from knowledge.loader import Dataset, SourceRecord
 from knowledge.models import Base, Fact, FactVersion, Source
 from knowledge.queries import utcnow
+from knowledge.revision import record_change
 
 
 @dataclass(frozen=True)
@@ -127,4 +128,6 @@ def build(engine: Engine, dataset: Dataset) -> BuildReport:
             if file not in known and row.text is None and not row.facts:
                 session.delete(row)
                 removed += 1
+        if added or updated or removed:
+            record_change(session)
     return BuildReport(added, updated, removed, total=len(dataset.facts))

@@ -3,8 +3,9 @@
 The provenance rule of the tests applies at save: the quote must be in the document it cites
 and every value in the quote (knowledge/provenance.py); otherwise the change is refused with
 the reason, in French, and nothing is written. Every change is a new version (who, when, why);
-the history is kept and any version can be restored. The action server reads the database
-again when it changes (actions/knowledge_base.py): the new value is answered at once.
+the history is kept and any version can be restored. Every change records a new stamp
+(knowledge/revision.py), with which the action server sees that the database changed
+(actions/knowledge_base.py): the new value is answered at once.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from knowledge.loader import KnowledgeDataError, _check_values
 from knowledge.models import Fact, FactVersion, Source
 from knowledge.provenance import provenance_problems
 from knowledge.queries import utcnow
+from knowledge.revision import record_change
 
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,80}$")
 MAX_TEXT = 200_000
@@ -67,12 +69,20 @@ def add_source(session: Session, file: Any, title: Any, day: Any, text: Any, aut
                     published=published, text=_text(text, "text", MAX_TEXT), added_by=author)
     session.add(source)
     session.flush()
+    record_change(session)
     return source
 
 
-def get_fact(session: Session, key: str) -> Fact:
-    """A fact with its document; NotFound if there is none."""
-    fact = session.scalar(select(Fact).options(joinedload(Fact.source)).where(Fact.key == key))
+def get_fact(session: Session, key: str, lock: bool = False) -> Fact:
+    """A fact with its document; NotFound if there is none. With `lock`, on PostgreSQL, its row
+    stays locked until the transaction ends: a second change of the fact waits for the first,
+    then reads its version, instead of writing the same version number and failing on the
+    unique (key, version). SQLite has no row locks (FOR UPDATE is left out there)."""
+    statement = select(Fact).options(joinedload(Fact.source)).where(Fact.key == key)
+    if lock:
+        statement = statement.with_for_update(of=Fact).execution_options(populate_existing=True)
+    # No key holds NUL, which PostgreSQL refuses even in a query: such a key is simply unknown.
+    fact = session.scalar(statement) if "\x00" not in key else None
     if fact is None:
         raise NotFound(f"aucune information « {key} »")
     return fact
@@ -86,13 +96,14 @@ def _apply(session: Session, fact: Fact, values: dict, source: Source, quote: st
                             source_file=source.file, review_by=review_by, author=author,
                             reason=reason, created_at=utcnow()))
     session.flush()
+    record_change(session)
     return fact
 
 
 def update_fact(session: Session, key: str, values: Any, source_file: Any, quote: Any,
                 reason: Any, author: str, seeds: Path, review_by: Any = None) -> Fact:
     """A new version of a fact, from a document that states it; EditRefused otherwise."""
-    fact = get_fact(session, key)
+    fact = get_fact(session, key, lock=True)
     if not isinstance(values, dict):
         raise EditRefused("« values » : un objet est attendu")
     if set(values) != set(fact.values):
@@ -101,7 +112,7 @@ def update_fact(session: Session, key: str, values: Any, source_file: Any, quote
     try:
         _check_values(Path("api"), key, values)
     except KnowledgeDataError as error:
-        raise EditRefused(f"« values » : {error.problem}") from None
+        raise EditRefused(f"« values » : {_french_values(error.problem)}") from None
     quote, reason = _text(quote, "quote", MAX_TEXT), _text(reason, "reason")
     source = session.scalar(select(Source).where(Source.file == source_file)) if isinstance(source_file, str) else None
     if source is None:
@@ -130,6 +141,18 @@ def _french(problem: str) -> str:
     return f"la valeur {match.group(2)} ({match.group(1)}) n'est pas dans la citation" if match else problem
 
 
+def _french_values(problem: str) -> str:
+    """The loader's reason (knowledge/loader.py, in English for the data files) said to staff."""
+    holds = re.match(r"value '([^']*)' holds (.*): only text and integers$", problem)
+    if holds:
+        shown = {"True": "true", "False": "false", "None": "null"}.get(holds.group(2), holds.group(2))  # as JSON
+        return f"la valeur « {holds.group(1)} » contient {shown} : seuls du texte et des entiers sont permis"
+    empty = re.match(r"value '([^']*)' is an empty list$", problem)
+    if empty:
+        return f"la valeur « {empty.group(1)} » est une liste vide"
+    return "du texte, des entiers, ou des listes non vides de ceux-ci sont attendus"
+
+
 def history(session: Session, key: str) -> list[dict[str, Any]]:
     """The versions of a fact, newest first."""
     get_fact(session, key)
@@ -143,10 +166,11 @@ def history(session: Session, key: str) -> list[dict[str, Any]]:
 
 def restore(session: Session, key: str, version: Any, author: str, reason: Any) -> Fact:
     """Make an older version the current one, as a new version."""
-    fact = get_fact(session, key)
+    fact = get_fact(session, key, lock=True)
     if not isinstance(version, int) or isinstance(version, bool):
         raise EditRefused("« version » : un entier est attendu")
-    old = session.scalar(select(FactVersion).where(FactVersion.key == key, FactVersion.version == version))
+    # Versions run from 1 to the current one: nothing else is looked up (nor overflows a column).
+    old = None if not 1 <= version <= fact.version else session.scalar(select(FactVersion).where(FactVersion.key == key, FactVersion.version == version))
     if old is None:
         raise NotFound(f"aucune version {version} de « {key} »")
     source = session.scalar(select(Source).where(Source.file == old.source_file))

@@ -70,3 +70,15 @@ class FactVersion(Base):
     author = Column(String(120), nullable=False)
     reason = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False)
+
+
+class Revision(Base):
+    """One row whose stamp changes with every change of the facts or documents (a build that
+    changed something, a staff edit): each action server process compares it with the stamp of
+    its copy of the facts, so that a change is answered at once on a server database too."""
+
+    __tablename__ = "knowledge_revision"
+
+    id = Column(Integer, primary_key=True)
+    stamp = Column(String(32), nullable=False)
+    changed_at = Column(DateTime, nullable=False)

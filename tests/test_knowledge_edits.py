@@ -1,19 +1,23 @@
 """Facts maintained by staff, over HTTP (the /review API, same token): a newer document added, a
 fact updated from it and answered and cited at once, a quote not in its document refused with
-nothing changed, the history, a restore, and builds that never erase staff changes."""
+nothing changed, the history, a restore, and builds that never erase staff changes. Each test
+runs on SQLite, then on a PostgreSQL database of its own (tests/conftest.py, staff_kb)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.orm import Session
 
 from actions.topics import ACTIONS
 from bot.settings import Settings
 from bot.web.app import create_app
+from knowledge import edits, revision
 from knowledge.build import build
-from knowledge.db import make_engine
+from knowledge.db import SEEDS_DIR, make_engine
 from knowledge.loader import read_dataset
 from tests.conftest import NEW_PAGE, NEW_QUOTE, NEW_VALUES, STAFF_TOKEN
 
@@ -68,7 +72,8 @@ def test_a_fact_updated_from_a_new_document_is_answered_and_cited_at_once(staff_
     ({"source": "inconnu"}, "document inconnu : 'inconnu'"),
     ({"reason": "  "}, "« reason » est obligatoire"),
     ({"review_by": "bientôt"}, "« review_by » : une date AAAA-MM-JJ est attendue"),
-    ({"values": {**VALUES, "amount": True}}, "« values » : value 'amount' holds True: only text and integers"),
+    ({"values": {**VALUES, "amount": True}}, "« values » : la valeur « amount » contient true : seuls du texte et des entiers sont permis"),
+    ({"values": {**VALUES, "amount": []}}, "« values » : la valeur « amount » est une liste vide"),
 ])
 def test_a_change_the_document_does_not_back_is_refused_and_changes_nothing(staff_kb, change, error):
     body = {"values": VALUES, "source": "cestes-2026", "quote": QUOTE, "reason": "tarifs 2026", **change}
@@ -101,6 +106,73 @@ def test_history_restore_and_builds_keep_staff_changes(staff_kb, domain, run_act
     assert after["versions"][0]["reason"] == "retour à la version 1" and after["versions"][0]["author"] == "Marc"
     answer = cost_answer(run_action, make_tracker, render)
     assert "10 005 €" in answer and "10 500" not in answer
+
+
+def test_every_change_gives_a_new_stamp_that_the_action_server_compares(staff_kb):
+    engine = make_engine(staff_kb)
+
+    def stamp():
+        with Session(engine, future=True) as session:
+            return revision.stamp(session)
+
+    built = stamp()
+    build(engine, read_dataset())  # nothing to change: the same stamp
+    assert built is not None and stamp() == built
+    http(("POST", "/sources", {"id": "cestes-2026", "title": "page 2026", "date": "2026-11-15", "text": NEW_PAGE}))
+    added = stamp()
+    http(("PUT", "/facts/cost.third_party", {"values": VALUES, "source": "cestes-2026", "quote": QUOTE,
+                                             "reason": "tarifs 2026"}))
+    updated = stamp()
+    engine.dispose()
+    assert len({built, added, updated}) == 3
+
+
+def test_the_facts_in_memory_stand_while_a_server_database_cannot_be_read(staff_kb, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from actions import knowledge_base
+
+    if staff_kb.startswith("sqlite"):
+        pytest.skip("a SQLite file's stamp is its modification time, not a row")
+    monkeypatch.setattr(knowledge_base, "REFRESH_S", 1e9)  # one period for the whole test
+    facts = knowledge_base.all_facts(staff_kb)
+
+    def unreachable(session):
+        raise OperationalError("SELECT stamp", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(knowledge_base.revision, "stamp", unreachable)
+    assert knowledge_base.all_facts(staff_kb) is facts
+
+
+def test_two_changes_of_one_fact_at_once_each_get_a_version(staff_kb):
+    if staff_kb.startswith("sqlite"):
+        pytest.skip("row locks are PostgreSQL's (SQLite has none)")
+    engine = make_engine(staff_kb)
+    with Session(engine, future=True) as session, session.begin():
+        edits.add_source(session, "cestes-2026", "page 2026", "2026-11-15", NEW_PAGE, "Claire")
+    first = Session(engine, future=True)
+    first.begin()
+    edits.update_fact(first, "cost.third_party", VALUES, "cestes-2026", QUOTE, "tarifs 2026", "Claire", SEEDS_DIR)
+    errors: list[str] = []
+
+    def second() -> None:
+        try:
+            with Session(engine, future=True) as session, session.begin():
+                edits.restore(session, "cost.third_party", 1, "Marc", None)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(repr(error))
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive()  # waiting for the first change to end
+    first.commit()
+    first.close()
+    thread.join(10)
+    with Session(engine, future=True) as session:
+        versions = [(v["version"], v["author"]) for v in edits.history(session, "cost.third_party")]
+    engine.dispose()
+    assert errors == [] and versions == [(3, "Marc"), (2, "Claire"), (1, "données du dépôt")]
 
 
 def test_the_facts_list_shows_documents_dates_and_review_dates(staff_kb):

@@ -57,17 +57,18 @@ def forget_everywhere(settings: Settings, conversation: str) -> str:
 
 
 def adopt(settings: Settings, target: Path = ADOPTED) -> str:
-    """Copy the questions staff promoted (under VAR_DIR) into the training data."""
-    waiting = promote.read_examples(settings.promote_file)
-    added = 0
-    for intent, examples in sorted(waiting.items()):
-        known = set(promote.read_examples(target).get(intent, []))
-        for example in examples:
-            if example not in known:
-                promote.promote(target, example, intent)
-                known.add(example)
-                added += 1
-    return f"{added} promoted question(s) added to {target}: review them, then `make train`"
+    """Copy the questions staff taught (under VAR_DIR) into the training data, with who taught
+    them and when, but not their review-log row (about a visitor, and purged after
+    REVIEW_RETENTION_DAYS). One taught again with another intent moves there in the training
+    data too; one whose intent the domain no longer has is left out."""
+    intents = promote.domain_intents()
+    waiting = promote.read_taught(settings.promote_file)
+    kept = [promote.Example(e.text, e.intent, {k: v for k, v in e.metadata.items() if k != "question"})
+            for e in waiting if e.intent in intents]
+    added = len(promote.merge(target, kept))
+    left_out = len(waiting) - len(kept)
+    return (f"{added} promoted question(s) added to {target}: review them, then `make train`"
+            + (f" ({left_out} left out: their intent is no longer in the domain)" if left_out else ""))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -146,6 +146,13 @@ def get(*, session: Session, row_id: int) -> Optional[dict[str, Any]]:
     return as_dict(row) if row else None
 
 
+def get_many(*, session: Session, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The rows of these ids that exist, oldest first."""
+    statement = (select(LoggedQuestion).where(LoggedQuestion.id.in_([int(i) for i in ids]))
+                 .order_by(LoggedQuestion.created_at, LoggedQuestion.id))
+    return [as_dict(row) for row in session.scalars(statement)]
+
+
 def purge(*, session: Session, days: int, now: Optional[datetime.datetime] = None) -> int:
     """Delete rows older than the retention period; return how many."""
     cutoff = (now or utcnow()) - datetime.timedelta(days=days)
@@ -154,5 +161,6 @@ def purge(*, session: Session, days: int, now: Optional[datetime.datetime] = Non
 
 def forget_conversation(*, session: Session, conversation: str) -> int:
     """Delete every row of one conversation (pseudonym, or the raw sender id)."""
-    keys = {conversation, pseudonym(conversation)}
+    # A sender id with NUL (which PostgreSQL refuses even in a query) is stored only as its pseudonym.
+    keys = {key for key in (conversation, pseudonym(conversation)) if "\x00" not in key}
     return session.execute(delete(LoggedQuestion).where(LoggedQuestion.conversation.in_(keys))).rowcount

@@ -8,27 +8,26 @@
     POST /review/api/facts/KEY/restore         {"version"[, "reason", "author"]} -> 200
     POST /review/api/sources                   {"id", "title", "date", "text"[, "author"]} -> 201 / 422
 
-The rules are knowledge/edits.py's; database work runs in worker threads.
+Without "author", a change is signed with the name given at login, else "équipe CESTES"
+(bot/web/staff.py). The rules are knowledge/edits.py's; database work runs in worker threads.
 """
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bot import db
+from bot.web import staff
 from bot.web.review_api import json_body, settings_of
 from knowledge import edits
 from knowledge.db import SEEDS_DIR
 from knowledge.freshness import to_recheck
 from knowledge.models import Fact, Source
 from knowledge.queries import FactView, view
-
-DEFAULT_AUTHOR = "équipe CESTES"
 
 
 def fact_json(row: Fact, today: Any) -> dict[str, Any]:
@@ -55,23 +54,20 @@ def _run(request: web.Request, work: Callable[[Any], Any], write: bool = False) 
     return asyncio.to_thread(call)
 
 
-def _author(body: dict[str, Any]) -> str:
-    author = body.get("author")
-    return author.strip()[:120] if isinstance(author, str) and author.strip() else DEFAULT_AUTHOR
-
-
-def _error(status: type, message: str) -> web.HTTPException:
-    return status(text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json")
+def _author(request: web.Request, body: Mapping[str, Any]) -> str:
+    """The body's or the form's "author", else the name given at login, else the team."""
+    return staff.author(request, body.get("author"))
 
 
 async def _guarded(request: web.Request, work: Callable[[Any], Any], write: bool = True) -> Any:
-    """Run work; an unknown fact is a 404, a refused change a 422, each with {"error": reason}."""
+    """Run work; an unknown fact is a 404, a refused change a 422, each with {"error": reason}
+    (bot/web/api_errors.py)."""
     try:
         return await _run(request, work, write)
     except edits.NotFound as error:
-        raise _error(web.HTTPNotFound, str(error)) from error
+        raise web.HTTPNotFound(text=str(error)) from error
     except edits.EditRefused as error:
-        raise _error(web.HTTPUnprocessableEntity, str(error)) from error
+        raise web.HTTPUnprocessableEntity(text=str(error)) from error
 
 
 async def api_facts(request: web.Request) -> web.Response:
@@ -97,7 +93,7 @@ async def api_update(request: web.Request) -> web.Response:
 
     def work(session: Any) -> dict[str, Any]:
         row = edits.update_fact(session, key, body.get("values"), body.get("source"), body.get("quote"),
-                                body.get("reason"), _author(body), SEEDS_DIR, body.get("review_by"))
+                                body.get("reason"), _author(request, body), SEEDS_DIR, body.get("review_by"))
         return fact_json(row, today)
 
     return web.json_response(await _guarded(request, work))
@@ -114,7 +110,7 @@ async def api_restore(request: web.Request) -> web.Response:
     key, today, body = request.match_info["key"], settings_of(request).today(), await json_body(request)
 
     def work(session: Any) -> dict[str, Any]:
-        return fact_json(edits.restore(session, key, body.get("version"), _author(body), body.get("reason")), today)
+        return fact_json(edits.restore(session, key, body.get("version"), _author(request, body), body.get("reason")), today)
 
     return web.json_response(await _guarded(request, work))
 
@@ -125,7 +121,7 @@ async def api_add_source(request: web.Request) -> web.Response:
 
     def work(session: Any) -> dict[str, Any]:
         source: Source = edits.add_source(session, body.get("id"), body.get("title"), body.get("date"),
-                                          body.get("text"), _author(body))
+                                          body.get("text"), _author(request, body))
         return {"id": source.file, "title": source.label, "date": source.published.isoformat(),
                 "added_by": source.added_by}
 

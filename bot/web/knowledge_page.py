@@ -164,7 +164,8 @@ async def _posted(request: web.Request) -> tuple[dict[str, str], Optional[str]]:
         form = await request.post()
     except web.HTTPRequestEntityTooLarge:
         return {}, TOO_LARGE
-    return {name: value for name, value in form.items() if isinstance(value, str)}, None
+    # NUL is refused by PostgreSQL text columns and means nothing in a form: removed.
+    return {name: value.replace("\x00", "") for name, value in form.items() if isinstance(value, str)}, None
 
 
 async def _attempt(request: web.Request, work: Any) -> tuple[int, Optional[str]]:
@@ -216,7 +217,7 @@ async def add_source(request: web.Request) -> web.StreamResponse:
 
     def work(session: Session) -> None:
         edits.add_source(session, form.get("id", "").strip(), form.get("title"), form.get("date"),
-                         form.get("text"), _author(form))
+                         form.get("text"), _author(request, form))
 
     status, error = await _attempt(request, work)
     if error:
@@ -234,7 +235,7 @@ async def update(request: web.Request) -> web.StreamResponse:
     def work(session: Session) -> None:
         row = edits.get_fact(session, key)
         edits.update_fact(session, key, _values(row, form), form.get("source"), form.get("quote"),
-                          form.get("reason"), _author(form), SEEDS_DIR, form.get("review_by") or None)
+                          form.get("reason"), _author(request, form), SEEDS_DIR, form.get("review_by") or None)
 
     status, error = await _attempt(request, work)
     if error:
@@ -249,10 +250,10 @@ async def restore(request: web.Request) -> web.StreamResponse:
     if error:
         return await _show_fact(request, key, 413, error=error)
     version: Any = form.get("version", "").strip()
-    version = int(version) if version.isdigit() else version
+    version = int(version) if version.isascii() and version.isdigit() else version
 
     def work(session: Session) -> None:
-        edits.restore(session, key, version, _author(form), form.get("reason", "").strip() or None)
+        edits.restore(session, key, version, _author(request, form), form.get("reason", "").strip() or None)
 
     status, error = await _attempt(request, work)
     if error:
