@@ -78,14 +78,23 @@ def write_endpoints(settings: Settings) -> Path:
     return path
 
 
+def served_model(settings: Settings) -> Path:
+    """The model the Rasa server starts on: the newest one released from the review page, unless
+    the repository's is newer (bot/review/releases.py); the repository's when there is none."""
+    from bot.review import releases
+
+    model = releases.wanted(settings, releases.latest(settings))
+    return model if model.is_file() else settings.model_path
+
+
 def commands(settings: Settings, endpoints: Path) -> dict[str, list[str]]:
-    """The two server command lines."""
+    """The three server command lines."""
     python = sys.executable
     return {
         "actions": [python, "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(settings.actions_port)],
         # bot.server is `rasa run`, adding the API credentials from the environment.
-        "rasa": [python, "-m", "bot.server", "run", "--model", str(settings.model_path),
+        "rasa": [python, "-m", "bot.server", "run", "--model", str(served_model(settings)),
                  "--endpoints", str(endpoints),
                  "--credentials", str(ROOT / "bot" / "credentials.yml"),
                  "--interface", settings.host, "--port", str(settings.bot_port),

@@ -174,6 +174,9 @@ class Settings:
     # The date answers are checked against (facts to re-check, expired documents):
     # ASSISTANT_TODAY (YYYY-MM-DD) fixes it, for tests and demonstrations; None: today.
     fixed_today: Optional[date] = None
+    # How often each Rasa server process checks for a model released from the review page
+    # (bot/server/model_swap.py).
+    model_poll_s: float = 2.0
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -213,6 +216,7 @@ class Settings:
             action_timeout_s=_seconds(env, "ACTION_TIMEOUT_S", 8.0),
             public_bot=_public_url(env, "PUBLIC_BOT_URL"),
             fixed_today=_date(env, "ASSISTANT_TODAY"),
+            model_poll_s=_seconds(env, "MODEL_POLL_S", 2.0),
             **_rasa_api(env),
         )
 

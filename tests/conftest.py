@@ -1,5 +1,6 @@
 """Shared fixtures: a knowledge database built in a temporary folder, the domain, trackers,
-dispatchers and the rendering Rasa would do, a real SMTP inbox, free ports."""
+dispatchers and the rendering Rasa would do, a real SMTP inbox, free ports, PostgreSQL
+databases created for a test and dropped after it."""
 from __future__ import annotations
 
 import os
@@ -12,12 +13,18 @@ import asyncio  # noqa: E402
 import email  # noqa: E402
 import email.policy  # noqa: E402
 import socket  # noqa: E402
+import uuid  # noqa: E402
+from contextlib import ExitStack, contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any, Callable, Dict, List, Optional  # noqa: E402
+from typing import Any, Callable, Dict, Iterator, List, Optional  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
 import pytest  # noqa: E402
 from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 from bot.settings import ROOT  # noqa: E402
 from knowledge.build import build  # noqa: E402
@@ -25,11 +32,14 @@ from knowledge.db import make_engine  # noqa: E402
 from knowledge.loader import read_dataset  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
+# TEST_POSTGRES_URL: a role allowed to create databases (.ci/run installs and starts one).
+DEFAULT_POSTGRES_URL = "postgresql://cestes_test:cestes_test@127.0.0.1:5432/postgres"
 # The running assistant shared by the REST, socket.io and widget tests.
 pytest_plugins = ["tests.running_assistant"]
 # Fixtures that start a server or load the trained model: the tests using them are the
 # "integration" tier; `make test-fast` runs the others (`-m "not integration"`).
-INTEGRATION_FIXTURES = {"assistant", "stack", "review_server", "predictions", "other_sets", "browser"}
+INTEGRATION_FIXTURES = {"assistant", "stack", "review_server", "predictions", "other_sets", "browser",
+                        "trainable_assistant"}
 
 
 def free_port() -> int:
@@ -201,14 +211,61 @@ NEW_VALUES = {"amount": "10 500 €",
               "period": "pour les deux années"}
 
 
-@pytest.fixture()
-def staff_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A knowledge database of its own, the web app's and action server's settings on it, and
-    the review token STAFF_TOKEN."""
-    url = f"sqlite:///{tmp_path / 'knowledge.db'}"
-    engine = make_engine(url)
-    build(engine, read_dataset())
+def shown(url: str) -> str:
+    """A URL without its password, for messages."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}{parts.path}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the maintenance database of TEST_POSTGRES_URL; the tests using
+    it skip, saying why, when PostgreSQL is not reachable."""
+    url = os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+    engine = create_engine(url, future=True, isolation_level="AUTOCOMMIT",
+                           connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        engine.dispose()
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        pytest.skip(f"PostgreSQL not reachable at {shown(url)} (set TEST_POSTGRES_URL, or run .ci/run "
+                    f"as root to install and start it): {reason}")
+    yield engine
     engine.dispose()
-    monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
-    monkeypatch.setenv("REVIEW_TOKEN", STAFF_TOKEN)
-    return url
+
+
+@contextmanager
+def fresh_database(postgres: Engine) -> Iterator[str]:
+    """A new, uniquely named database (its URL), dropped afterwards with its connections."""
+    name = f"cestes_test_{uuid.uuid4().hex[:12]}"
+    with postgres.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with postgres.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def staff_kb(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A knowledge database of its own, built from knowledge/data, the web app's and action
+    server's settings on it, and the review token STAFF_TOKEN. Each test using it runs on a
+    SQLite file, then on a PostgreSQL database created for it and dropped after it (skipped,
+    saying why, when PostgreSQL is not reachable)."""
+    from bot import db
+
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'knowledge.db'}"
+        else:
+            url = stack.enter_context(fresh_database(request.getfixturevalue("postgres")))
+            stack.callback(db.dispose_all)  # the app's pooled connections closed before the drop
+        engine = make_engine(url)
+        build(engine, read_dataset())
+        engine.dispose()
+        monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
+        monkeypatch.setenv("REVIEW_TOKEN", STAFF_TOKEN)
+        yield url

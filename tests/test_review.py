@@ -186,7 +186,7 @@ def test_promote_writes_valid_rasa_yaml(tmp_path):
     data = load_data(str(path))
     assert sorted((m.get("text"), m.get("intent")) for m in data.intent_examples) == [
         ("c'est combien la formation x ?", "ask_cost"), ("ça dure combien ?", "ask_duration")]
-    with pytest.raises(ValueError, match="unknown intent"):
+    with pytest.raises(ValueError, match="intention inconnue"):
         promote.promote(path, "x", "ask_nothing")
 
 
@@ -402,7 +402,9 @@ def test_mark_resolved_and_promote(review_server):
     assert call(base + "/review/api/status", "POST", TOKEN, b"not json")[0] == 400
     status, body, _ = call(base + "/review/api/promote", "POST", TOKEN, {"id": ids["cost"], "intent": "ask_cost"})
     assert status == 200 and json.loads(body)["example"] == "c koi le tarif ?"
-    assert "    - c koi le tarif ?" in (tmp / "promoted.yml").read_text("utf-8")
+    written = (tmp / "promoted.yml").read_text("utf-8")  # no name given: the team's
+    assert "- intent: ask_cost\n  examples:\n  - text: c koi le tarif ?\n    metadata:\n      author: équipe CESTES\n" in written
+    assert written.endswith(f"Z'\n      question: {ids['cost']}\n")
     assert call(base + "/review/api/promote", "POST", TOKEN, {"id": ids["cost"], "intent": "nope"})[0] == 400
     assert call(base + "/review/api/promote", "POST", TOKEN, {"id": 999999, "intent": "ask_cost"})[0] == 404
     items = {i["id"]: i for i in json.loads(call(base + "/review/api/unanswered", token=TOKEN)[1])["items"]}
@@ -425,7 +427,7 @@ def test_dashboard_and_forgetting_a_conversation(review_server):
 REVIEW_ROUTES = [
     ("GET", "/review"), ("POST", "/review/login"), ("POST", "/review/action"),
     ("GET", "/review/api/unanswered"), ("GET", "/review/api/dashboard"), ("POST", "/review/api/status"),
-    ("POST", "/review/api/promote"), ("DELETE", "/review/api/conversations/x"),
+    ("POST", "/review/api/promote"), ("POST", "/review/api/teach"), ("DELETE", "/review/api/conversations/x"),
     ("GET", "/review/export.csv"), ("GET", "/review/export.json"),
 ]
 
@@ -445,7 +447,7 @@ def test_the_review_feature_is_a_sub_application(review_server):
     for method, path in REVIEW_ROUTES:
         found = asyncio.run(resolve(method, path))
         assert found.http_exception is None and found.apps == (review,), path
-    assert [m.__name__ for m in review.middlewares] == ["require_token"]
+    assert [m.__name__ for m in review.middlewares] == ["require_token", "json_errors"]
     assert not app.middlewares  # the token guards the review routes only
     base, _, _ = review_server
     assert call(base + "/health")[0] == 200 and call(base + "/widget/widget.js")[0] == 200

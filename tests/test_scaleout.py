@@ -17,17 +17,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
 
 from bot.db import pseudonym
 from bot.handoff import models as handoff_models, store as handoff_store
@@ -37,10 +34,9 @@ from bot.supervisor import answers
 from bot.settings import ROOT, Settings, SettingsError
 from knowledge.db import create_tables
 from knowledge.loader import read_dataset
-from tests.conftest import free_port
+from tests.conftest import free_port, fresh_database, shown
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
-DEFAULT_POSTGRES_URL = "postgresql://cestes_test:cestes_test@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 START_TIMEOUT_S = 300
 
@@ -92,31 +88,7 @@ def test_a_bad_tracker_url_is_refused_without_echoing_it():
                                   "(e.g. postgresql://user:password@host:5432/database).")
 
 
-# --- the services ----------------------------------------------------------------------------
-
-def _shown(url: str) -> str:
-    """A URL without its password, for messages."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}{parts.path}"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Engine]:
-    """An AUTOCOMMIT engine on the maintenance database of TEST_POSTGRES_URL."""
-    url = os.environ.get("TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
-    engine = create_engine(url, future=True, isolation_level="AUTOCOMMIT",
-                           connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError as error:
-        engine.dispose()
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        pytest.skip(f"PostgreSQL not reachable at {_shown(url)} (set TEST_POSTGRES_URL, or run .ci/run "
-                    f"as root to install and start it): {reason}")
-    yield engine
-    engine.dispose()
-
+# --- the services (PostgreSQL: the postgres fixture and fresh_database of tests/conftest.py) ----
 
 @pytest.fixture(scope="module")
 def redis_url() -> str:
@@ -127,7 +99,7 @@ def redis_url() -> str:
     try:
         client.ping()
     except redis.RedisError as error:
-        pytest.skip(f"Redis not reachable at {_shown(url)} (set TEST_REDIS_URL, or run .ci/run "
+        pytest.skip(f"Redis not reachable at {shown(url)} (set TEST_REDIS_URL, or run .ci/run "
                     f"as root to install and start it): {error}")
     finally:
         client.close()
@@ -152,19 +124,6 @@ def test_tickets_of_one_conversation_are_issued_atomically(redis_url):
         stores[0].delete_lock(conversation)
 
 
-@contextmanager
-def fresh_database(postgres: Engine) -> Iterator[str]:
-    """A new, uniquely named database (its URL), dropped afterwards with its connections."""
-    name = f"cestes_test_{uuid.uuid4().hex[:12]}"
-    with postgres.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with postgres.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 def test_tables_are_created_by_many_processes_at_once_on_postgresql(postgres):
     with fresh_database(postgres) as url:
         def create(metadata):
@@ -179,7 +138,8 @@ def test_tables_are_created_by_many_processes_at_once_on_postgresql(postgres):
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(tables)) as pool:
             list(pool.map(create, tables))
         engine = create_engine(url, future=True)
-        assert sorted(inspect(engine).get_table_names()) == ["handoff_request", "logged_question"]
+        assert sorted(inspect(engine).get_table_names()) == [
+            "handoff_request", "logged_question", "model_release", "served_model", "training_job"]
         engine.dispose()
 
 
@@ -346,3 +306,28 @@ def test_simultaneous_messages_of_one_conversation_are_taken_in_turn(stack, atte
     assert len(user_turns) == 2
     between = kinds[user_turns[0] + 1:user_turns[1]]
     assert "bot" in between and between[-1] == "action"
+
+
+def test_a_released_model_reaches_both_servers_through_the_shared_database(stack):
+    """What a training from the review page does once its model passed its checks: a release row
+    in the shared review database, which each server follows (bot/server/model_swap.py)."""
+    import shutil
+
+    from bot.review import releases
+
+    settings = Settings.from_env({"VAR_DIR": str(stack.var), "REVIEW_DB_URL": stack.database_url})
+    staff = releases.models_dir(settings) / "staff-scaleout.tar.gz"
+    staff.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(MODEL, staff)
+    releases.release(settings, "scaleout", staff)
+    deadline = time.monotonic() + 180
+    while True:
+        serving = releases.serving(settings)
+        if len(serving) == 2 and all(s["model"] == staff.name for s in serving) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert [(s["model"], s["error"]) for s in serving] == [(staff.name, None)] * 2
+    for server in (stack.a, stack.b):
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/webhooks/model_swap/", timeout=10) as response:
+            assert json.loads(response.read()) == {"model": staff.name, "error": None}
+        assert any("10 005 €" in reply for reply in server.ask("Combien coûte la formation ?", uuid.uuid4().hex))

@@ -1,6 +1,7 @@
 """The intents as staff read them on the review page: French topic names, not code names."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Iterable
 
 TOPIC_LABELS = {
@@ -25,6 +26,19 @@ TOPIC_LABELS = {
 def label(intent: str) -> str:
     """The French topic name of an intent (the code name if none)."""
     return TOPIC_LABELS.get(intent, intent)
+
+
+def answer_topic(topic: str) -> str:
+    """The French topic name of an answer action (action_answer_cost: "cost", asked as ask_cost)."""
+    return TOPIC_LABELS.get(f"ask_{topic}") or label(topic)
+
+
+def by_label(intents: Iterable[str]) -> list[str]:
+    """Intents in the alphabetical order of their French names (accents ignored), as staff look
+    for them in a list."""
+    def key(intent: str) -> str:
+        return unicodedata.normalize("NFKD", label(intent)).encode("ascii", "ignore").decode().casefold()
+    return sorted(intents, key=lambda intent: (key(intent), intent))
 
 
 def guesses(ranking: Iterable[Any], count: int = 2) -> list[str]:

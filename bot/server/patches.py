@@ -108,6 +108,14 @@ OVERRIDDEN: Dict[str, Pin] = {
     # bot/server/action_guard.py ActionGuardInput.
     f"{_CHANNEL}.name": Pin("4fa673a04e46cfe5", "ActionGuardInput.name: the channel's name"),
     f"{_CHANNEL}.blueprint": Pin("10176cdf0a50f6bf", "ActionGuardInput.blueprint: same argument and return"),
+    # Not overridden: bot/server/model_swap.py builds a MessageProcessor in a thread, then
+    # repeats what Agent.load_model does with it; handle_message must read agent.processor once.
+    "rasa.core.agent.Agent.load_model": Pin(
+        "f4c1ab4c5c7af634", "model_swap.switch: the same attributes set after the processor is built"),
+    "rasa.core.agent.Agent.handle_message": Pin(
+        "ba53507e4d5532a3", "model_swap: a message finishes on the processor it started with"),
+    "rasa.core.processor.MessageProcessor.__init__": Pin(
+        "e7cdae90996508bf", "model_swap.build_processor: same keyword arguments"),
     # bot/nlu/ (StatelessComponent and its subclasses, ensemble.py).
     f"{_GRAPH}.create": Pin("ec9d12f2e9f1b6bf", "StatelessComponent.create: same arguments"),
     f"{_GRAPH}.load": Pin(

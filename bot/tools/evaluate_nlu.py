@@ -19,23 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.review.floors import FALLBACK
+from bot.tools.model_check import HELDOUT, NEAR_MISSES, NEAR_MISSES_FRESH, TYPOS, examples
 from bot.settings import ROOT
 
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
-NEAR_MISSES = ROOT / "tests" / "nlu" / "near_miss.yml"
-# Written after the near-miss guard was built on the first set: its figure is the unbiased one.
-NEAR_MISSES_FRESH = ROOT / "tests" / "nlu" / "near_miss_fresh.yml"
-TYPOS = ROOT / "tests" / "nlu" / "typos.yml"
-# Refusals: none of them states a fact of the programme.
-FALLBACK = {"nlu_fallback", "out_of_scope", "near_miss"}
 BASELINE_THRESHOLD = 0.3
-
-
-def examples(path: Path) -> list[tuple[str, str]]:
-    """(text, intent) pairs of a Rasa NLU file or folder."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    return [(m.get("text"), m.get("intent")) for m in load_data(str(path)).intent_examples]
 
 
 def scores(expected: list[str], predicted: list[str]) -> dict[str, Any]:

@@ -2,25 +2,29 @@
 REVIEW_TOKEN, its pages rendered from templates/review.html and templates/login.html.
 
     GET  /review                         the page (filters, groups, dashboard)
-    POST /review/login                   token form -> session cookie
+    POST /review/login                   token form -> session cookie (and the optional name,
+                                         cookie review_author: bot/web/staff.py)
     10 wrong tokens a minute from one address (form, header or cookie): then 429 for a while
     POST /review/action                  the page's buttons
     the JSON API and exports             bot/web/review_api.py
     the facts' pages (/connaissances)    bot/web/knowledge_page.py
+    training from the page (/entrainement, /api/train)   bot/web/train_api.py
 """
 from __future__ import annotations
 
 import asyncio
 import hmac
+import re
 from typing import Awaitable, Callable, Optional
 from urllib.parse import urlencode
 
 from aiohttp import web
 from jinja2 import Environment
 
-from bot.review import store
+from bot.review import promote, store, topic_labels, training
 from bot.settings import Settings
-from bot.web import knowledge_api, knowledge_page, review_api, review_data, topic_labels
+from bot.web import (api_errors, knowledge_api, knowledge_page, openapi, review_api, review_data, staff,
+                     train_api)
 from bot.web.common import SETTINGS, TEMPLATES, environment
 from bot.web.review_api import filters_of, settings_of
 from bot.web.security import AuthFailures
@@ -32,7 +36,8 @@ REASON_LABELS = {"fallback": "non compris", "ambiguity": "ambigu", "low_confiden
                  "action_failure": "erreur technique",
                  "action_unavailable": "serveur d'actions indisponible"}
 STATUS_LABELS = {"new": "nouveau", "resolved": "résolu", "ignored": "ignoré", "promoted": "promu"}
-MARKS = ("resolved", "ignored", "new")
+MARKS = review_api.MARKS
+TEACH = ("teach", promote.OUT_OF_SCOPE)  # a group's "Enseigner" and "Hors sujet"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 AUTH_FAILURES = web.AppKey("auth_failures", AuthFailures)
 
@@ -55,16 +60,12 @@ def _right(given: str, token: Optional[str]) -> bool:
     return hmac.compare_digest(given.encode(), token.encode())
 
 
-def _wants_json(request: web.Request) -> bool:
-    return request.path[len(root_of(request)):].startswith(("/api", "/export"))
-
-
 def _refused(request: web.Request, failed: bool = False, retry_after: int = 0) -> web.Response:
     """401 (no token, or a wrong one) or 429 (too many wrong ones): JSON for the API and the
     exports, the login page otherwise."""
     headers = {"Retry-After": str(retry_after)} if retry_after else {"WWW-Authenticate": "Bearer"}
     status = 429 if retry_after else 401
-    if _wants_json(request):
+    if api_errors.wants_json(request):
         error = (f"trop de tentatives : réessayez dans {retry_after} secondes" if retry_after
                  else "authentification requise")
         return web.json_response({"error": error}, status=status, headers=headers)
@@ -97,7 +98,8 @@ async def require_token(request: web.Request, handler: Handler) -> web.StreamRes
 
 async def login(request: web.Request) -> web.StreamResponse:
     """The token form: a right token becomes a cookie restricted to /review, Secure when the
-    page is served over HTTPS. Past 10 wrong tokens a minute from one address: 429."""
+    page is served over HTTPS, and the optional name one too (who taught or edited; none given:
+    a name left by an earlier login is removed). Past 10 wrong tokens a minute from one address: 429."""
     failures = request.app[AUTH_FAILURES]
     retry_after = failures.wait(request.remote)
     if retry_after:
@@ -115,6 +117,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     # Secure: X-Forwarded-Proto is not trusted, as no setting says which proxy may send it.
     response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", path=root,
                         secure=True if request.secure else None)
+    name = staff.cookie_value(str(form.get("author", "")))
+    if name:
+        response.set_cookie(staff.AUTHOR_COOKIE, name, httponly=True, samesite="Strict", path=root,
+                            secure=True if request.secure else None)
+    else:
+        response.del_cookie(staff.AUTHOR_COOKIE, path=root)
     return response
 
 
@@ -136,14 +144,19 @@ def _back(request: web.Request) -> str:
 
 
 async def page_action(request: web.Request) -> web.StreamResponse:
-    """The page's buttons: mark the selected groups, or promote one question."""
+    """The page's buttons: mark the selected groups, or promote one question; a group's own
+    buttons: teach all its questions as the chosen topic, or as out of scope, or ignore them."""
     form = await request.post()
-    ids = [int(i) for i in ",".join(form.getall("ids", [])).split(",") if i.strip().isdigit()]
+    # Row ids: ASCII digits only ("²" is a digit to str.isdigit), small enough for any database.
+    ids = [int(i) for i in ",".join(form.getall("ids", [])).split(",") if re.fullmatch(r"\s*[0-9]{1,18}\s*", i)]
     action = form.get("action")
     if action in MARKS and ids:
         await asyncio.to_thread(review_data.set_status, settings_of(request), ids, str(action))
     elif action == "promote" and ids:
         await review_api.promote(request, ids[0], str(form.get("intent", "")))
+    elif action in TEACH and ids:
+        intent = promote.OUT_OF_SCOPE if action == promote.OUT_OF_SCOPE else str(form.get("intent", ""))
+        await review_api.teach(request, ids, intent, staff.author(request))
     raise web.HTTPSeeOther(_back(request))
 
 
@@ -151,17 +164,18 @@ async def page(request: web.Request) -> web.Response:
     """The review page: dashboard, filters, groups of similar questions."""
     filters = filters_of(request)
     data = await asyncio.to_thread(review_data.page_data, settings_of(request), filters)
+    trainings = await asyncio.to_thread(training.recent, settings_of(request), 3)
     query = _query(filters)
     html = request.config_dict[TEMPLATES].get_template("review.html").render(
         root=root_of(request), filters=filters, query=query, days=review_data.DASHBOARD_DAYS,
         reason_labels=REASON_LABELS, status_labels=STATUS_LABELS, topic_label=topic_labels.label,
-        guesses=topic_labels.guesses, **data)
+        guesses=topic_labels.guesses, trainings=trainings, training_labels=train_api.STATUS_LABELS, **data)
     return web.Response(content_type="text/html", text=html)
 
 
 def create_review_app(settings: Settings, templates: Optional[Environment] = None) -> web.Application:
     """The review sub-application; the retention purge runs when the server starts."""
-    app = web.Application(middlewares=[require_token], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[require_token, api_errors.json_errors], client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[TEMPLATES] = templates or environment()
     app[AUTH_FAILURES] = AuthFailures()
@@ -173,4 +187,6 @@ def create_review_app(settings: Settings, templates: Optional[Environment] = Non
     app.add_routes([web.get("", page, name="page"), web.post("/login", login, name="login"),
                     web.post("/action", page_action, name="action"), *review_api.routes(),
                     *knowledge_api.routes(), *knowledge_page.routes()])
+    train_api.install(app)
+    openapi.install(app)
     return app
