@@ -1,5 +1,6 @@
-"""Teach, train, switch, answered — over real HTTP, on a `python -m bot` of its own (the
-switch changes the model it serves), while five visitors talk to it."""
+"""Staff change the running assistant over real HTTP, on a `python -m bot` of its own (with its
+own knowledge base, as these tests change it): a fact updated from a new document, answered at
+once; questions taught, trained, switched to while five visitors talk, then answered."""
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ from typing import Optional
 import pytest
 
 from bot.settings import ROOT
-from tests.conftest import TODAY, free_port
+from tests.conftest import NEW_PAGE, NEW_QUOTE, NEW_VALUES, TODAY, free_port
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 TOKEN = "live-training-token"
@@ -57,14 +58,17 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def trainable_assistant(tmp_path_factory, kb_url):
+def trainable_assistant(tmp_path_factory):
     if not MODEL.is_file():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
     var = tmp_path_factory.mktemp("var-training")
     bot_port, actions_port, web_port = free_port(), free_port(), free_port()
-    env = {**os.environ, "VAR_DIR": str(var), "KNOWLEDGE_DB_URL": kb_url, "BOT_PORT": str(bot_port),
-           "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port), "REVIEW_TOKEN": TOKEN,
-           "MODEL_POLL_S": "1", "ASSISTANT_TODAY": TODAY}
+    env = {**os.environ, "VAR_DIR": str(var), "KNOWLEDGE_DB_URL": f"sqlite:///{var / 'knowledge.db'}",
+           "BOT_PORT": str(bot_port), "ACTIONS_PORT": str(actions_port), "WEB_PORT": str(web_port),
+           "REVIEW_TOKEN": TOKEN, "MODEL_POLL_S": "1", "ASSISTANT_TODAY": TODAY}
+    built = subprocess.run([sys.executable, "-m", "knowledge", "build"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
     log = var / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out,
@@ -81,6 +85,31 @@ def trainable_assistant(tmp_path_factory, kb_url):
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def replies(live: Live, text: str) -> str:
+    return "\n".join(m.get("text", "") for m in live.ask(text)[1])
+
+
+def test_a_fact_updated_from_a_new_document_is_answered_and_cited_at_once(trainable_assistant):
+    live = trainable_assistant
+    question = "si c'est mon employeur qui paie, combien coûte la formation ?"
+    assert "10 005 €" in replies(live, question)
+    assert live.api("POST", "sources", {"id": "cestes-2026", "title": "page de la formation (34e promotion)",
+                                        "date": "2026-11-15", "text": NEW_PAGE})[0] == 201
+    refused = live.api("PUT", "facts/cost.third_party", {"values": NEW_VALUES, "source": "cestes-2026",
+                                                         "quote": NEW_QUOTE + " garanti", "reason": "34e promotion"})
+    assert refused == (422, {"error": "refusé : la citation n'est pas dans le document"})
+    assert "10 005 €" in replies(live, question)
+    status, fact = live.api("PUT", "facts/cost.third_party", {"values": NEW_VALUES, "source": "cestes-2026",
+                                                              "quote": NEW_QUOTE, "reason": "34e promotion"})
+    assert (status, fact["version"], fact["source"]) == (200, 2, "cestes-2026")
+    answer = replies(live, question)
+    assert "10 500 €" in answer and "10 005 €" not in answer
+    assert "Source : page de la formation (34e promotion), novembre 2026" in answer
+    status, restored = live.api("POST", "facts/cost.third_party/restore", {"version": 1, "reason": "erreur de saisie"})
+    assert (status, restored["version"]) == (200, 3)
+    assert "10 005 €" in replies(live, question)
 
 
 @dataclass
