@@ -38,8 +38,9 @@ DEFAULT_POSTGRES_URL = "postgresql://cestes_test:cestes_test@127.0.0.1:5432/post
 pytest_plugins = ["tests.running_assistant"]
 # Fixtures that start a server or load the trained model: the tests using them are the
 # "integration" tier; `make test-fast` runs the others (`-m "not integration"`).
+# Another server: PostgreSQL too (the fixture `postgres`, and staff_kb's PostgreSQL run).
 INTEGRATION_FIXTURES = {"assistant", "stack", "review_server", "predictions", "other_sets", "browser",
-                        "trainable_assistant"}
+                        "trainable_assistant", "postgres"}
 
 
 def free_port() -> int:
@@ -77,7 +78,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
     """Mark the integration tier; run the tests that stop the shared assistant last."""
     for item in items:
-        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("staff_kb") == "postgresql"
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())) or on_postgresql:
             item.add_marker(pytest.mark.integration)
     items.sort(key=lambda item: item.get_closest_marker("stops_assistant") is not None)
 
