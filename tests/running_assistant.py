@@ -43,6 +43,20 @@ class Running:
             return response.status, json.loads(response.read())
 
 
+def start_assistant(env: dict, log: Path) -> subprocess.Popen:
+    """`python -m bot` with this environment, once it says it is ready (its output in log)."""
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while READY not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.5)
+    return process
+
+
 @pytest.fixture(scope="session")
 def inbox():
     from aiosmtpd.controller import Controller
@@ -73,15 +87,7 @@ def assistant(tmp_path_factory, kb_url, inbox):
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port),
            "HANDOFF_FROM": "assistant@cestes.test", "ASSISTANT_TODAY": TODAY}
     log = var / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while READY not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
+    process = start_assistant(env, log)
     running = Running(process, bot_port, actions_port, log, web_port, page_port)
     yield running
     if process.poll() is None:

@@ -19,10 +19,10 @@ import pytest
 
 from bot.settings import ROOT
 from tests.conftest import NEW_PAGE, NEW_QUOTE, NEW_VALUES, TODAY, free_port
+from tests.running_assistant import start_assistant
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 TOKEN = "live-training-token"
-READY = "The assistant is ready"
 # Questions the trained model does not take for questions on the cost.
 TAUGHT = ("quel est le montant de la douloureuse", "ça me reviendrait à combien tout ça")
 VISITOR_QUESTIONS = ("combien coûte la formation ?", "c'est éligible au CPF ?", "bonjour",
@@ -69,16 +69,7 @@ def trainable_assistant(tmp_path_factory):
     built = subprocess.run([sys.executable, "-m", "knowledge", "build"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
-    log = var / "serve.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while READY not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.5)
+    process = start_assistant(env, var / "serve.log")
     yield Live(f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{web_port}")
     process.terminate()
     try:
