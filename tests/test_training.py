@@ -232,6 +232,11 @@ def test_the_training_api(client):
     loop, http, release = client
 
     async def scenario():
+        refused = [await http.post("/review/api/train", data=body, headers={"Content-Type": "application/json"})
+                   for body in ("[1]", "{", '"x"')]
+        assert [(r.status, (await r.json())["error"]) for r in refused] == [
+            (400, "un objet JSON est attendu"), (400, "corps JSON invalide"), (400, "un objet JSON est attendu")]
+        assert (await (await http.get("/review/api/train")).json()) == {"jobs": []}
         first = await http.post("/review/api/train")
         job = (await first.json())["job"]
         second = await http.post("/review/api/train", json={"author": "Paul"})
