@@ -26,7 +26,7 @@ PYTEST  := SQLALCHEMY_WARN_20=1 $(PY) -m pytest
 help:
 	@echo "make run        set up, build the knowledge base, train if needed, start the assistant"
 	@echo "make test       set up and run every check (validate, pytest, test stories, NLU)"
-	@echo "make test-fast  the unit tests: no trained model, no server (under a minute)"
+	@echo "make test-fast  the unit tests: no trained model, no server (about a minute on two cores)"
 
 # A Python 3.10 from PATH or pyenv; Rasa 3.6 does not run on 3.11+.
 $(STAMP): requirements.txt

@@ -12,6 +12,7 @@ os.environ.setdefault("SQLALCHEMY_WARN_20", "1")
 import asyncio  # noqa: E402
 import email  # noqa: E402
 import email.policy  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
 import uuid  # noqa: E402
 from contextlib import ExitStack, contextmanager  # noqa: E402
@@ -252,6 +253,16 @@ def fresh_database(postgres: Engine) -> Iterator[str]:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session")
+def staff_kb_template(tmp_path_factory: pytest.TempPathFactory, dataset) -> Path:
+    """A SQLite knowledge database built from knowledge/data, closed (no WAL left), to copy."""
+    path = tmp_path_factory.mktemp("staff-kb") / "knowledge.db"
+    engine = make_engine(f"sqlite:///{path}")
+    build(engine, dataset)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def staff_kb(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A knowledge database of its own, built from knowledge/data, the web app's and action
@@ -262,13 +273,16 @@ def staff_kb(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
 
     with ExitStack() as stack:
         if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'knowledge.db'}"
+            # A copy of one database built for the session: the same rows, without a build each.
+            path = tmp_path / "knowledge.db"
+            shutil.copyfile(request.getfixturevalue("staff_kb_template"), path)
+            url = f"sqlite:///{path}"
         else:
             url = stack.enter_context(fresh_database(request.getfixturevalue("postgres")))
             stack.callback(db.dispose_all)  # the app's pooled connections closed before the drop
-        engine = make_engine(url)
-        build(engine, read_dataset())
-        engine.dispose()
+            engine = make_engine(url)
+            build(engine, request.getfixturevalue("dataset"))
+            engine.dispose()
         monkeypatch.setenv("KNOWLEDGE_DB_URL", url)
         monkeypatch.setenv("REVIEW_TOKEN", STAFF_TOKEN)
         yield url

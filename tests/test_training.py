@@ -132,6 +132,7 @@ def _fake_steps(monkeypatch, settings, check: dict | None, train_code: int = 0):
         return 0 if check["passed"] else 1
 
     monkeypatch.setattr(training, "_run", fake_run)
+    monkeypatch.setattr(training, "SWITCH_POLL_S", 0.02)
 
 
 def _check(passed: bool, reasons=()) -> dict:
@@ -175,7 +176,7 @@ def test_a_passing_model_is_released_and_done_once_every_server_serves_it(settin
             await asyncio.sleep(0.05)
         new = releases.latest(settings).model
         releases.report(settings, "host:1", new)
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(0.3)
         assert training.get(settings, job)["status"] == "running"  # host:2 still on the old one
         releases.report(settings, "host:2", new)
         await asyncio.wait_for(running, 10)

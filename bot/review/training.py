@@ -35,6 +35,8 @@ from bot.settings import ROOT, Settings
 LOG_TAIL = 6000
 # How long the servers get to switch to a released model.
 SWITCH_TIMEOUT_S = 600.0
+# How often the servers' reports are read meanwhile.
+SWITCH_POLL_S = 1.0
 PHASES = {"training": "entraînement", "checking": "vérification", "releasing": "mise en service",
           "done": "terminé", "refused": "refusé", "failed": "échec"}
 _starting = threading.Lock()
@@ -147,7 +149,7 @@ async def _wait_until_served(settings: Settings, model: str, log: Path) -> Optio
         if asyncio.get_running_loop().time() > deadline:
             waiting = [s["instance"] for s in servers if s["model"] != model] or ["aucun serveur n'a répondu"]
             return f"les serveurs ne sont pas passés au nouveau modèle en {SWITCH_TIMEOUT_S:.0f} s : {', '.join(waiting)}"
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(SWITCH_POLL_S)
 
 
 async def run(settings: Settings, job: str) -> None:
