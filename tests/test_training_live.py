@@ -33,6 +33,14 @@ VISITOR_QUESTIONS = ("combien coûte la formation ?", "c'est éligible au CPF ?"
 class Live:
     bot: str
     web: str
+    pid: int = 0
+
+    def rasa_rss_mb(self) -> float:
+        """Resident memory of the Rasa server process (`python -m bot.server`)."""
+        from bot.tools.load import descendants
+        from bot.tools.soak import module, rss_mb
+
+        return max((rss_mb(pid) for pid in descendants(self.pid)[1:] if module(pid) == "bot.server"), default=0.0)
 
     def ask(self, text: str, sender: Optional[str] = None) -> tuple[int, list]:
         body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
@@ -70,7 +78,7 @@ def trainable_assistant(tmp_path_factory):
                            capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
     process = start_assistant(env, var / "serve.log")
-    yield Live(f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{web_port}")
+    yield Live(f"http://127.0.0.1:{bot_port}", f"http://127.0.0.1:{web_port}", process.pid)
     process.terminate()
     try:
         process.wait(timeout=30)
@@ -152,11 +160,13 @@ def test_taught_questions_are_answered_after_training_and_a_switch_no_visitor_no
     assert status == 202, started
     job, deadline = started["job"], time.monotonic() + 1500
     phases: dict[str, float] = {}
+    memory: dict[str, float] = {"avant": live.rasa_rss_mb()}  # the Rasa server's, MB, highest per phase
     visitors = Visitors(live)
     try:
         while True:
             status, found = live.api("GET", f"train/{job}")
             phases.setdefault(found["phase"], time.monotonic())
+            memory[found["phase"]] = max(memory.get(found["phase"], 0.0), live.rasa_rss_mb())
             # The visitors come once the model is trained (during the training they would only
             # slow it down) and talk until after the switch.
             if found["phase"] != "entraînement" and not visitors.threads:
@@ -165,6 +175,7 @@ def test_taught_questions_are_answered_after_training_and_a_switch_no_visitor_no
                 break
             time.sleep(1)
         time.sleep(3)
+        memory["après"] = live.rasa_rss_mb()
     finally:
         visitors.leave()
     assert found["status"] == "done", (found["error"], found["log"][-3000:])
@@ -178,6 +189,7 @@ def test_taught_questions_are_answered_after_training_and_a_switch_no_visitor_no
     slowest = max((r[1] - r[0] for r in switching), default=0.0)
     print(f"\nswitch: {len(visitors.requests)} requests by 5 visitors from the check to the end, {len(switching)} while "
           f"switching, failures {len(failures)}, slowest while switching {slowest:.2f} s, "
-          f"phases {({k: round(v - phases['entraînement'], 1) for k, v in phases.items()})}")
+          f"phases {({k: round(v - phases['entraînement'], 1) for k, v in phases.items()})}, "
+          f"Rasa server memory (MB) {memory}")
     assert failures == []
     assert len(switching) >= 5

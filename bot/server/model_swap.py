@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import gc
 import logging
 import os
 import socket
@@ -36,6 +38,22 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 # Reported at least this often while nothing changes.
 REPORT_EVERY_S = 10.0
+# The old model is freed once the messages it was handling are answered (at most the action
+# timeout plus the time to answer).
+RELEASE_AFTER_S = 15.0
+
+
+async def release_later() -> None:
+    await asyncio.sleep(RELEASE_AFTER_S)
+    release_memory()
+
+
+def release_memory() -> None:
+    """Free the old model: its objects form reference cycles (Keras layers, TensorFlow
+    functions) that only a collection frees, and glibc keeps freed memory until trimmed."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def build_processor(agent: Agent, model: Path) -> MessageProcessor:
@@ -64,6 +82,7 @@ class Follower:
         self.error: Optional[str] = None
         self.failed: Optional[Path] = None
         self.since_report = REPORT_EVERY_S
+        self.releasing: Optional[asyncio.Task] = None
 
     def served(self, agent: Agent) -> str:
         return agent.processor.model_path.name if agent.processor else ""
@@ -85,6 +104,8 @@ class Follower:
                 switch(agent, processor)
                 self.failed, self.error = None, None
                 logger.info("model_swap: now serving %s", model.name)
+                del processor
+                self.releasing = asyncio.create_task(release_later())
         self.since_report += self.settings.model_poll_s
         if changed or self.since_report >= REPORT_EVERY_S:
             await asyncio.to_thread(releases.report, self.settings, self.instance, self.served(agent), self.error)

@@ -57,8 +57,11 @@ def validate_action_result(_action: RemoteAction, result: Dict[Text, Any]) -> bo
     raise error
 
 
+@functools.lru_cache(maxsize=4)
 def load_spacy_model(spacy_model_name: Text) -> SpacyModel:
-    """SpacyNLP.load_model (same checks and errors), without the named-entity recogniser."""
+    """SpacyNLP.load_model (same checks and errors), without the named-entity recogniser; once
+    per name and process, so that a model switched to (bot/server/model_swap.py) shares the
+    running model's spaCy pipeline (read-only) instead of loading another copy."""
     loaded = patches.original(_RASA_LOAD_MODEL)(spacy_model_name)
     if "ner" in loaded.model.pipe_names:
         loaded.model.disable_pipe("ner")
