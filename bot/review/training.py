@@ -119,7 +119,7 @@ def recent(settings: Settings, limit: int = 10) -> list[dict[str, Any]]:
 
 async def _run(command: list[str], log: Path) -> int:
     """Run a command with its output appended to the log; its exit status."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TQDM_MININTERVAL": "10"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env, stdout=out,
                                                        stderr=asyncio.subprocess.STDOUT)
